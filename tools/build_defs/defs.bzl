@@ -25,7 +25,7 @@ def hyper_cc_binary(name, copts = [], **kwargs):
     """A cc_binary with Hyper's compile options."""
     native.cc_binary(name = name, copts = HYPER_COPTS + copts, **kwargs)
 
-def hyper_cc_test(name, copts = [], deps = [], own_main = False, **kwargs):
+def hyper_cc_test(name, copts = [], deps = [], own_main = False, size = "small", **kwargs):
     """A googletest cc_test.
 
     Args:
@@ -33,12 +33,14 @@ def hyper_cc_test(name, copts = [], deps = [], own_main = False, **kwargs):
       copts: extra compile options.
       deps: dependencies; gtest (and gtest_main unless own_main) are added.
       own_main: the test defines main() itself.
+      size: Bazel test size; "small" (60 s timeout) unless the test needs more.
       **kwargs: passed to cc_test (srcs, data, env, size, tags, ...).
     """
     native.cc_test(
         name = name,
         copts = HYPER_COPTS + copts,
         deps = deps + [_GTEST] + ([] if own_main else [_GTEST_MAIN]),
+        size = size,
         **kwargs
     )
 
@@ -61,6 +63,7 @@ def hyper_cc_benchmark(name, copts = [], deps = [], tags = [], **kwargs):
         srcs = ["//tools/build_defs:run_benchmark_smoke.sh"],
         args = ["$(location :%s)" % name],
         data = [":" + name],
+        size = "small",
         tags = tags + ["benchmark_smoke"],
     )
 
