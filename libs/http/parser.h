@@ -19,14 +19,41 @@
 //   505  an HTTP version other than 1.0 and 1.1
 //   414  request line over Limits::max_request_line
 //   431  head over Limits::max_head_bytes, or more than max_headers fields
-//   413  Content-Length over Limits::max_body_bytes
+//        (likewise a chunked body's trailer section, see chunked.h)
+//   413  Content-Length over Limits::max_body_bytes (for a chunked body, the
+//        decoded size, see chunked.h)
+//
+// Strictness decisions (RFC 9112 lets a recipient choose):
+//   - Every line must end in CRLF. A bare LF is rejected (400), although
+//     RFC 9112 section 2.2 allows accepting it, so that no proxy in front of
+//     us can disagree with us about where a line ends.
+//   - A repeated Content-Length is accepted only when every value is the
+//     same number, also as a list in one field ("5, 5"; RFC 9110 section
+//     8.6); any empty list element is rejected.
+//   - The request line is `method SP target SP version` with single spaces.
+//     The target may hold VCHAR except '#'; obs-text (bytes >= 0x80) in the
+//     target is rejected. Absolute form must be http:// or https:// with a
+//     host and no userinfo; `path` is then the whole target, and `query` the
+//     part after the first '?'. CONNECT must use authority form (host:port;
+//     `path` is the whole target) and no other method may; "*" is only for
+//     OPTIONS. Methods are case-sensitive ("get" is kOther).
+//   - Transfer-Encoding: "chunked" (case-insensitive, no parameters) must be
+//     the last coding and appear once (else 400); any other coding is 501,
+//     unless chunked is present but not last (400, as RFC 9112 6.3 says).
+//   - The Host value may only hold characters of an RFC 3986 host and port;
+//     an empty Host is valid. `Expect` values other than 100-continue are
+//     ignored.
+//   - ParseHead() rejects bytes after the blank line that ends the head.
 //
 // Example:
 //   absl::string_view buf = "GET /users/7?x=1 HTTP/1.1\r\nHost: a\r\n\r\n";
+//   Limits limits;
 //   HeadScanner scanner;
-//   size_t head_len = scanner.FindHeadEnd(buf, limits);   // 38 (or 0: need more)
+//   ParseError err;
+//   size_t head_len = scanner.FindHeadEnd(buf, limits, &err);
+//   // head_len == 38 (0 would mean: more bytes needed, or err is set)
 //   RequestHead head;
-//   ParseError err = ParseHead(buf.substr(0, head_len), limits, &head);
+//   err = ParseHead(buf.substr(0, head_len), limits, &head);
 //   // err.ok(); head.method == Method::kGet; head.path == "/users/7";
 //   // head.query == "x=1"; head.version_minor == 1; head.keep_alive == true;
 //   // head.body_kind == BodyKind::kNone; head.headers.Get("host") == "a"
@@ -163,6 +190,46 @@ class HeadScanner {
 // the error to answer with, or ok.
 ParseError ParseHead(absl::string_view head_bytes, const Limits& limits,
                      RequestHead* head);
+
+namespace internal {
+
+// RFC 9110 section 5.6.2: tchar, the bytes of a token (method, field name,
+// transfer coding, chunk extension name).
+constexpr bool IsTokenChar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+      (c >= 'A' && c <= 'Z')) {
+    return true;
+  }
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'':
+    case '*': case '+': case '-': case '.': case '^': case '_':
+    case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// RFC 9110 section 5.5: the bytes a field value may hold (VCHAR, obs-text,
+// SP, HTAB); everything but the other control bytes and DEL.
+constexpr bool IsFieldValueChar(unsigned char c) {
+  return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+// Which byte-scanning code ParseHead() uses for tokens, targets and field
+// values. kAuto (the default) picks AVX2 when the CPU has it and the scalar
+// code otherwise; every implementation gives identical results.
+enum class ScanImpl : uint8_t { kAuto, kScalar, kAvx2 };
+
+// Whether `impl` can run on this machine (kAuto and kScalar always can).
+bool ScanImplAvailable(ScanImpl impl);
+
+// Test and benchmark hook: forces `impl` for all later ParseHead() calls in
+// the process. Returns false, changing nothing, if `impl` is unavailable.
+// Not meant to be called while other threads parse.
+bool SetScanImplForTesting(ScanImpl impl);
+
+}  // namespace internal
 
 }  // namespace hyper::http
 

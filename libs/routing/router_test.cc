@@ -1,0 +1,535 @@
+#include "libs/routing/router.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <iterator>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/routing/github_routes.h"
+
+// Every allocation in this test binary is counted, so that the steady-state
+// lookup test can assert it makes none. Out of line, or GCC inlines the
+// delete into gtest's code and warns that free() pairs with `new`.
+namespace {
+std::atomic<size_t> g_allocations{0};
+}  // namespace
+
+__attribute__((noinline)) void* operator new(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+__attribute__((noinline)) void operator delete(void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+
+namespace hyper::routing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void Add(absl::string_view method, absl::string_view pattern, uint32_t id) {
+    absl::Status s = router_.Add(method, pattern, id);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+
+  // Routes one request and describes the result in one line:
+  //   "7 id=42"                  kFound, handler 7, its parameters
+  //   "7 head-via-get"           kFound for HEAD served by GET
+  //   "405 GET, HEAD, OPTIONS"   kMethodNotAllowed with its Allow value
+  //   "OPTIONS GET, OPTIONS"     kOptions with its Allow value
+  //   "404", "400"
+  std::string Route(absl::string_view method, absl::string_view path) {
+    Match m = router_.Find(method, path, &params_);
+    if (m.kind != Match::kFound) {
+      EXPECT_TRUE(params_.empty()) << path;
+    }
+    switch (m.kind) {
+      case Match::kFound: {
+        std::string out = absl::StrCat(m.handler_id);
+        if (m.head_via_get) absl::StrAppend(&out, " head-via-get");
+        for (const Param& p : params_) {
+          absl::StrAppend(&out, " ", p.name, "=", p.value);
+        }
+        return out;
+      }
+      case Match::kNotFound:
+        return "404";
+      case Match::kMethodNotAllowed:
+        return absl::StrCat("405 ", m.allow);
+      case Match::kOptions:
+        return absl::StrCat("OPTIONS ", m.allow);
+      case Match::kBadRequest:
+        return "400";
+    }
+    return "?";
+  }
+
+  Router router_;
+  Params params_;
+};
+
+TEST_F(RouterTest, StaticRoutes) {
+  Add("GET", "/", 1);
+  Add("GET", "/users", 2);
+  Add("GET", "/users/", 3);
+  Add("GET", "/user", 4);
+  Add("GET", "/users/new", 5);
+  EXPECT_EQ(Route("GET", "/"), "1");
+  EXPECT_EQ(Route("GET", "/users"), "2");
+  EXPECT_EQ(Route("GET", "/users/"), "3");  // trailing slash: another path
+  EXPECT_EQ(Route("GET", "/user"), "4");
+  EXPECT_EQ(Route("GET", "/users/new"), "5");
+  EXPECT_EQ(Route("GET", "/users/ne"), "404");
+  EXPECT_EQ(Route("GET", "/users/newer"), "404");
+  EXPECT_EQ(Route("GET", "/users/new/"), "404");
+  EXPECT_EQ(Route("GET", "/Users"), "404");
+  EXPECT_EQ(Route("GET", "//"), "404");
+}
+
+TEST_F(RouterTest, PathMustStartWithSlash) {
+  Add("GET", "/{p...}", 1);
+  EXPECT_EQ(Route("GET", "/"), "1 p=");
+  EXPECT_EQ(Route("GET", ""), "404");
+  EXPECT_EQ(Route("OPTIONS", "*"), "404");
+  EXPECT_EQ(Route("GET", "http://a/b"), "404");
+  EXPECT_EQ(Route("GET", "users"), "404");
+}
+
+TEST_F(RouterTest, ParametersMatchOneNonEmptySegment) {
+  Add("GET", "/users/{name}", 1);
+  Add("GET", "/users/{name}/repos/{repo}", 2);
+  EXPECT_EQ(Route("GET", "/users/ann"), "1 name=ann");
+  EXPECT_EQ(Route("GET", "/users/ann/repos/hyper"), "2 name=ann repo=hyper");
+  EXPECT_EQ(Route("GET", "/users/"), "404");
+  EXPECT_EQ(Route("GET", "/users/ann/"), "404");
+  EXPECT_EQ(Route("GET", "/users//repos/x"), "404");
+  EXPECT_EQ(Route("GET", "/users/ann/repos/"), "404");
+  EXPECT_EQ(Route("GET", "/users/a/b"), "404");
+}
+
+TEST_F(RouterTest, ParamsGetAndIteration) {
+  Add("GET", "/a/{x}/b/{y}", 1);
+  ASSERT_EQ(router_.Find("GET", "/a/1/b/2", &params_).kind, Match::kFound);
+  ASSERT_EQ(params_.size(), 2u);
+  EXPECT_EQ(params_[0].name, "x");
+  EXPECT_EQ(params_[0].value, "1");
+  EXPECT_EQ(params_[1].name, "y");
+  EXPECT_EQ(params_.Get("y"), "2");
+  EXPECT_EQ(params_.Get("z"), "");
+  // A miss clears the previous parameters.
+  EXPECT_EQ(router_.Find("GET", "/nope", &params_).kind, Match::kNotFound);
+  EXPECT_TRUE(params_.empty());
+  EXPECT_EQ(params_.Get("x"), "");
+}
+
+TEST_F(RouterTest, TypedIntEdgeCases) {
+  Add("GET", "/n/{v:int}", 1);
+  EXPECT_EQ(Route("GET", "/n/0"), "1 v=0");
+  EXPECT_EQ(Route("GET", "/n/42"), "1 v=42");
+  EXPECT_EQ(Route("GET", "/n/-42"), "1 v=-42");
+  EXPECT_EQ(Route("GET", "/n/007"), "1 v=007");  // leading zeros are fine
+  EXPECT_EQ(Route("GET", "/n/-0"), "1 v=-0");
+  EXPECT_EQ(Route("GET", "/n/9223372036854775807"),
+            "1 v=9223372036854775807");
+  EXPECT_EQ(Route("GET", "/n/-9223372036854775808"),
+            "1 v=-9223372036854775808");
+  EXPECT_EQ(Route("GET", "/n/0000000000000000000000000001"),
+            "1 v=0000000000000000000000000001");
+  EXPECT_EQ(Route("GET", "/n/9223372036854775808"), "404");  // overflow
+  EXPECT_EQ(Route("GET", "/n/-9223372036854775809"), "404");
+  EXPECT_EQ(Route("GET", "/n/99999999999999999999"), "404");
+  EXPECT_EQ(Route("GET", "/n/-"), "404");
+  EXPECT_EQ(Route("GET", "/n/--1"), "404");
+  EXPECT_EQ(Route("GET", "/n/+1"), "404");
+  EXPECT_EQ(Route("GET", "/n/1-"), "404");
+  EXPECT_EQ(Route("GET", "/n/12a"), "404");
+  EXPECT_EQ(Route("GET", "/n/1.5"), "404");
+  EXPECT_EQ(Route("GET", "/n/%31"), "404");  // checked on the raw segment
+  EXPECT_EQ(Route("GET", "/n/"), "404");
+}
+
+TEST_F(RouterTest, IntBeatsUntypedParamWithBacktracking) {
+  Add("GET", "/u/{id:int}", 1);
+  Add("GET", "/u/{name}", 2);
+  Add("GET", "/u/{id:int}/x", 3);
+  Add("GET", "/u/{name}/y", 4);
+  EXPECT_EQ(Route("GET", "/u/42"), "1 id=42");
+  EXPECT_EQ(Route("GET", "/u/ann"), "2 name=ann");
+  EXPECT_EQ(Route("GET", "/u/9223372036854775808"),
+            "2 name=9223372036854775808");
+  EXPECT_EQ(Route("GET", "/u/42/x"), "3 id=42");
+  EXPECT_EQ(Route("GET", "/u/42/y"), "4 name=42");  // int branch failed
+  EXPECT_EQ(Route("GET", "/u/ann/x"), "404");
+}
+
+TEST_F(RouterTest, StaticBeatsParamBeatsCatchAll) {
+  Add("GET", "/a/b", 1);
+  Add("GET", "/a/{x}", 2);
+  Add("GET", "/a/{rest...}", 3);
+  EXPECT_EQ(Route("GET", "/a/b"), "1");
+  EXPECT_EQ(Route("GET", "/a/c"), "2 x=c");
+  EXPECT_EQ(Route("GET", "/a/bb"), "2 x=bb");
+  EXPECT_EQ(Route("GET", "/a/c/d"), "3 rest=c/d");
+  EXPECT_EQ(Route("GET", "/a/b/d"), "3 rest=b/d");
+  EXPECT_EQ(Route("GET", "/a/"), "3 rest=");
+}
+
+TEST_F(RouterTest, BacktracksFromStaticToParam) {
+  Add("GET", "/a/{x}/c", 1);
+  Add("GET", "/a/b/d", 2);
+  EXPECT_EQ(Route("GET", "/a/b/c"), "1 x=b");
+  EXPECT_EQ(Route("GET", "/a/b/d"), "2");
+  EXPECT_EQ(Route("GET", "/a/z/c"), "1 x=z");
+  EXPECT_EQ(Route("GET", "/a/z/d"), "404");
+}
+
+TEST_F(RouterTest, BacktracksSeveralLevels) {
+  Add("GET", "/s/a/b/c/d", 1);
+  Add("GET", "/s/a/{p}/c/e", 2);
+  Add("GET", "/s/{q}/b/c/f", 3);
+  Add("GET", "/s/{rest...}", 4);
+  EXPECT_EQ(Route("GET", "/s/a/b/c/d"), "1");
+  EXPECT_EQ(Route("GET", "/s/a/b/c/e"), "2 p=b");
+  EXPECT_EQ(Route("GET", "/s/a/b/c/f"), "3 q=a");
+  EXPECT_EQ(Route("GET", "/s/a/b/c/g"), "4 rest=a/b/c/g");
+}
+
+TEST_F(RouterTest, StaticSharingBytesWithParamSegment) {
+  // A byte-level radix tree shares "ab" between these; matching must
+  // still be per whole segment.
+  Add("GET", "/x/abc/1", 1);
+  Add("GET", "/x/abd", 2);
+  Add("GET", "/x/{p}/2", 3);
+  EXPECT_EQ(Route("GET", "/x/abc/1"), "1");
+  EXPECT_EQ(Route("GET", "/x/abc/2"), "3 p=abc");
+  EXPECT_EQ(Route("GET", "/x/ab/2"), "3 p=ab");
+  EXPECT_EQ(Route("GET", "/x/abd"), "2");
+  EXPECT_EQ(Route("GET", "/x/abdx/2"), "3 p=abdx");
+}
+
+TEST_F(RouterTest, CatchAll) {
+  Add("GET", "/files/{path...}", 1);
+  Add("GET", "/files/readme", 2);
+  Add("GET", "/{all...}", 3);
+  EXPECT_EQ(Route("GET", "/files/"), "1 path=");
+  EXPECT_EQ(Route("GET", "/files/a"), "1 path=a");
+  EXPECT_EQ(Route("GET", "/files/a/b/c.txt"), "1 path=a/b/c.txt");
+  EXPECT_EQ(Route("GET", "/files/a//b/"), "1 path=a//b/");
+  EXPECT_EQ(Route("GET", "/files/readme"), "2");
+  EXPECT_EQ(Route("GET", "/files/readme/x"), "1 path=readme/x");
+  EXPECT_EQ(Route("GET", "/files"), "3 all=files");
+  EXPECT_EQ(Route("GET", "/"), "3 all=");
+}
+
+TEST_F(RouterTest, MethodNotAllowedListsSortedAllow) {
+  Add("POST", "/r", 1);
+  Add("GET", "/r", 2);
+  Add("PURGE", "/r", 3);
+  Add("DELETE", "/only-delete", 4);
+  EXPECT_EQ(Route("PUT", "/r"), "405 GET, HEAD, OPTIONS, POST, PURGE");
+  EXPECT_EQ(Route("get", "/r"), "405 GET, HEAD, OPTIONS, POST, PURGE");
+  EXPECT_EQ(Route("PURGE", "/r"), "3");
+  EXPECT_EQ(Route("GET", "/only-delete"), "405 DELETE, OPTIONS");
+  EXPECT_EQ(Route("HEAD", "/only-delete"), "405 DELETE, OPTIONS");
+  EXPECT_EQ(Route("PUT", "/missing"), "404");
+}
+
+TEST_F(RouterTest, MethodNotAllowedReportsPatternAndAllow) {
+  Add("GET", "/u/{id}", 1);
+  Match m = router_.Find("DELETE", "/u/7", &params_);
+  EXPECT_EQ(m.kind, Match::kMethodNotAllowed);
+  EXPECT_EQ(m.pattern, "/u/{id}");
+  EXPECT_EQ(m.allow, "GET, HEAD, OPTIONS");
+  m = router_.Find("GET", "/u/7", &params_);
+  EXPECT_EQ(m.kind, Match::kFound);
+  EXPECT_EQ(m.pattern, "/u/{id}");
+  m = router_.Find("GET", "/v", &params_);
+  EXPECT_EQ(m.kind, Match::kNotFound);
+  EXPECT_EQ(m.pattern, "");
+  EXPECT_EQ(m.allow, "");
+}
+
+TEST_F(RouterTest, MethodIsChosenAfterThePath) {
+  // The highest-priority path match decides; no backtracking on method.
+  Add("POST", "/a/b", 1);
+  Add("GET", "/a/{x}", 2);
+  EXPECT_EQ(Route("GET", "/a/b"), "405 OPTIONS, POST");
+  EXPECT_EQ(Route("GET", "/a/c"), "2 x=c");
+}
+
+TEST_F(RouterTest, SameShapeDifferentMethodsKeepTheirOwnNames) {
+  Add("GET", "/u/{id}", 1);
+  Add("PUT", "/u/{user}", 2);
+  EXPECT_EQ(Route("GET", "/u/7"), "1 id=7");
+  EXPECT_EQ(Route("PUT", "/u/7"), "2 user=7");
+  EXPECT_EQ(Route("POST", "/u/7"), "405 GET, HEAD, OPTIONS, PUT");
+}
+
+TEST_F(RouterTest, HeadIsServedByGet) {
+  Add("GET", "/a", 1);
+  Add("GET", "/b", 2);
+  Add("HEAD", "/b", 3);
+  EXPECT_EQ(Route("HEAD", "/a"), "1 head-via-get");
+  EXPECT_EQ(Route("HEAD", "/b"), "3");
+  EXPECT_EQ(Route("GET", "/b"), "2");
+  Match m = router_.Find("HEAD", "/a", &params_);
+  EXPECT_TRUE(m.head_via_get);
+  EXPECT_EQ(m.pattern, "/a");
+  EXPECT_FALSE(router_.Find("GET", "/a", &params_).head_via_get);
+}
+
+TEST_F(RouterTest, AutomaticOptions) {
+  Add("GET", "/a", 1);
+  Add("POST", "/a", 2);
+  Add("OPTIONS", "/b", 3);
+  Add("GET", "/b", 4);
+  EXPECT_EQ(Route("OPTIONS", "/a"), "OPTIONS GET, HEAD, OPTIONS, POST");
+  EXPECT_EQ(Route("OPTIONS", "/b"), "3");  // explicit route wins
+  EXPECT_EQ(Route("PUT", "/b"), "405 GET, HEAD, OPTIONS");
+  EXPECT_EQ(Route("OPTIONS", "/c"), "404");
+  Match m = router_.Find("OPTIONS", "/a", &params_);
+  EXPECT_EQ(m.kind, Match::kOptions);
+  EXPECT_EQ(m.pattern, "/a");
+}
+
+TEST_F(RouterTest, PercentDecodesParameterValues) {
+  Add("GET", "/p/{a}/{b}/{c}", 1);
+  Add("GET", "/f/{path...}", 2);
+  EXPECT_EQ(Route("GET", "/p/a%2Fb/j%20doe/x"), "1 a=a/b b=j doe c=x");
+  EXPECT_EQ(Route("GET", "/p/%2f/%41%42/%e2%82%ac"), "1 a=/ b=AB c=\u20ac");
+  EXPECT_EQ(Route("GET", "/p/a+b/%2B/%25"), "1 a=a+b b=+ c=%");
+  EXPECT_EQ(Route("GET", "/f/a%20b/c%2Fd"), "2 path=a b/c/d");
+  // Decoded values stay valid even when the buffer grows during a lookup.
+  std::string big(300, 'x');
+  EXPECT_EQ(Route("GET", absl::StrCat("/p/%41", big, "/%42", big, "/%43")),
+            absl::StrCat("1 a=A", big, " b=B", big, " c=C"));
+}
+
+TEST_F(RouterTest, BadEscapesAreBadRequest) {
+  Add("GET", "/p/{a}", 1);
+  Add("GET", "/f/{path...}", 2);
+  Add("GET", "/q/x%zz", 3);
+  EXPECT_EQ(Route("GET", "/p/%zz"), "400");
+  EXPECT_EQ(Route("GET", "/p/%4"), "400");
+  EXPECT_EQ(Route("GET", "/p/ab%"), "400");
+  EXPECT_EQ(Route("GET", "/p/%%41"), "400");
+  EXPECT_EQ(Route("GET", "/p/%g0"), "400");
+  EXPECT_EQ(Route("GET", "/f/ok/%2"), "400");
+  Match m = router_.Find("GET", "/p/%zz", &params_);
+  EXPECT_EQ(m.kind, Match::kBadRequest);
+  EXPECT_EQ(m.pattern, "/p/{a}");
+  // Static segments are raw bytes: never decoded, never rejected.
+  EXPECT_EQ(Route("GET", "/q/x%zz"), "3");
+  // A bad escape only matters in a value that the request would get.
+  EXPECT_EQ(Route("POST", "/p/%zz"), "405 GET, HEAD, OPTIONS");
+}
+
+TEST_F(RouterTest, StaticSegmentsAreComparedRaw) {
+  Add("GET", "/a~b", 1);
+  Add("GET", "/a%20b", 2);
+  EXPECT_EQ(Route("GET", "/a~b"), "1");
+  EXPECT_EQ(Route("GET", "/a%7Eb"), "404");  // not decoded to "/a~b"
+  EXPECT_EQ(Route("GET", "/a%20b"), "2");
+  EXPECT_EQ(Route("GET", "/a b"), "404");
+  EXPECT_EQ(Route("GET", "/a%2520b"), "404");
+}
+
+TEST_F(RouterTest, SixteenParametersAtMost) {
+  std::string pattern, path, want = "1";
+  for (int i = 0; i < 16; ++i) {
+    absl::StrAppend(&pattern, "/{p", i, "}");
+    absl::StrAppend(&path, "/v", i);
+    absl::StrAppend(&want, " p", i, "=v", i);
+  }
+  Add("GET", pattern, 1);
+  EXPECT_EQ(Route("GET", path), want);
+  absl::Status s = router_.Add("GET", absl::StrCat(pattern, "/{p16}"), 2);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("more than 16 parameters"));
+}
+
+TEST(RouterAddTest, MalformedPatternsNameThePatternAndTheProblem) {
+  struct Case {
+    const char* pattern;
+    const char* problem;
+  };
+  const Case cases[] = {
+      {"", "must start with '/'"},
+      {"users", "must start with '/'"},
+      {"/a//b", "empty segment"},
+      {"/a/{id", "unclosed '{'"},
+      {"/a/{id/b}", "unclosed '{'"},
+      {"/a/x{id}", "must be a whole segment"},
+      {"/a/{id}x", "must be a whole segment"},
+      {"/a/id}", "unmatched '}'"},
+      {"/a/{}", "empty parameter name"},
+      {"/a/{:int}", "empty parameter name"},
+      {"/a/{...}", "empty parameter name"},
+      {"/a/{1x}", "bad parameter name"},
+      {"/a/{a-b}", "bad parameter name"},
+      {"/a/{id:uuid}", "unknown parameter type \"uuid\""},
+      {"/a/{id:}", "unknown parameter type \"\""},
+      {"/a/{{id}}", "stray brace"},
+      {"/a/{rest...}/b", "must be the last segment"},
+      {"/a/{rest...}/", "must be the last segment"},
+      {"/a/{id}/b/{id}", "repeated parameter name \"id\""},
+      {"/a/{id}/{id:int}", "repeated parameter name \"id\""},
+      {"/a?x=1", "'?'"},
+      {"/a#top", "'#'"},
+      {"/a b", "whitespace"},
+  };
+  for (const Case& c : cases) {
+    Router router;
+    absl::Status s = router.Add("GET", c.pattern, 1);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.pattern;
+    EXPECT_THAT(s.message(),
+                AllOf(HasSubstr(absl::StrCat("\"", c.pattern, "\"")),
+                      HasSubstr(c.problem)))
+        << c.pattern;
+  }
+}
+
+TEST(RouterAddTest, BadMethodTokens) {
+  Router router;
+  for (const char* method : {"", "GE T", "GET\r\n", "G(ET)", "GET/"}) {
+    absl::Status s = router.Add(method, "/a", 1);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << method;
+    EXPECT_THAT(s.message(), HasSubstr("invalid method")) << method;
+  }
+  EXPECT_TRUE(router.Add("M-SEARCH", "/a", 1).ok());
+}
+
+TEST(RouterAddTest, DuplicatesAndAmbiguitiesNameBothPatterns) {
+  struct Case {
+    const char* first;
+    const char* second;
+  };
+  const Case cases[] = {
+      {"/u", "/u"},
+      {"/u/{id}", "/u/{name}"},
+      {"/u/{id:int}", "/u/{n:int}"},
+      {"/f/{path...}", "/f/{rest...}"},
+      {"/a/{x}/b/{y}", "/a/{p}/b/{q}"},
+  };
+  for (const Case& c : cases) {
+    Router router;
+    ASSERT_TRUE(router.Add("GET", c.first, 1).ok());
+    absl::Status s = router.Add("GET", c.second, 2);
+    EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << c.second;
+    EXPECT_THAT(s.message(),
+                AllOf(HasSubstr(absl::StrCat("GET ", c.first)),
+                      HasSubstr(absl::StrCat("GET ", c.second))));
+    // The same shape under another method, or another shape, is fine.
+    EXPECT_TRUE(router.Add("POST", c.second, 3).ok()) << c.second;
+  }
+  Router router;
+  ASSERT_TRUE(router.Add("GET", "/u/{id}", 1).ok());
+  EXPECT_TRUE(router.Add("GET", "/u/{id:int}", 2).ok());
+  EXPECT_TRUE(router.Add("GET", "/u/{id...}", 3).ok());
+  EXPECT_TRUE(router.Add("GET", "/u/{id}/", 4).ok());
+  EXPECT_TRUE(router.Add("GET", "/u/id", 5).ok());
+}
+
+TEST(RouterGithubTest, EveryRouteResolvesToItself) {
+  Router router;
+  for (uint32_t i = 0; i < std::size(kGithubRoutes); ++i) {
+    absl::Status s =
+        router.Add(kGithubRoutes[i].method, kGithubRoutes[i].pattern, i);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  Params params;
+  for (uint32_t i = 0; i < std::size(kGithubRoutes); ++i) {
+    const GithubRoute& r = kGithubRoutes[i];
+    std::string path = ExamplePath(r.pattern);
+    Match m = router.Find(r.method, path, &params);
+    EXPECT_EQ(m.kind, Match::kFound) << r.method << " " << path;
+    EXPECT_EQ(m.handler_id, i) << r.method << " " << path;
+    EXPECT_EQ(m.pattern, r.pattern);
+  }
+  EXPECT_EQ(router.Find("GET", "/repos/o/r/tags/v1", &params).handler_id,
+            router.Find("GET", "/repos/o/r/x-archive_format/x-ref", &params)
+                .handler_id);
+}
+
+TEST(RouterAllocationTest, WarmLookupsAllocateNothing) {
+  Router router;
+  for (uint32_t i = 0; i < std::size(kGithubRoutes); ++i) {
+    ASSERT_TRUE(
+        router.Add(kGithubRoutes[i].method, kGithubRoutes[i].pattern, i).ok());
+  }
+  std::vector<std::string> paths;
+  for (const GithubRoute& r : kGithubRoutes) {
+    paths.push_back(ExamplePath(r.pattern));
+  }
+  paths.push_back("/repos/a%20b/c%2Fd/issues/42/comments");  // decodes
+  paths.push_back("/repos/a/b/contents/%zz");                  // 400
+  paths.push_back("/nowhere");                                 // 404
+  Params params;
+  auto run = [&] {
+    size_t found = 0;
+    for (const std::string& path : paths) {
+      for (absl::string_view method : {"GET", "HEAD", "OPTIONS", "DELETE"}) {
+        found += router.Find(method, path, &params).kind == Match::kFound;
+      }
+    }
+    return found;
+  };
+  size_t warm = run();
+  size_t before = g_allocations.load();
+  size_t found = 0;
+  for (int i = 0; i < 100; ++i) found += run();
+  size_t allocations = g_allocations.load() - before;
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_EQ(found, 100 * warm);
+  EXPECT_GT(warm, std::size(kGithubRoutes));
+}
+
+TEST(RouterConcurrencyTest, ManyThreadsLookUpAtOnce) {
+  Router router;
+  for (uint32_t i = 0; i < std::size(kGithubRoutes); ++i) {
+    ASSERT_TRUE(
+        router.Add(kGithubRoutes[i].method, kGithubRoutes[i].pattern, i).ok());
+  }
+  std::vector<std::string> paths;
+  for (const GithubRoute& r : kGithubRoutes) {
+    paths.push_back(ExamplePath(r.pattern));
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Params params;
+      for (int round = 0; round < 200; ++round) {
+        for (size_t k = 0; k < paths.size(); ++k) {
+          // Each thread walks the table in its own order.
+          size_t i = (k * (2 * t + 1) + round) % paths.size();
+          Match m = router.Find(kGithubRoutes[i].method, paths[i], &params);
+          bool ok = m.kind == Match::kFound && m.handler_id == i &&
+                    m.pattern == kGithubRoutes[i].pattern;
+          for (const Param& p : params) {
+            ok = ok && p.value.size() >= 2;
+          }
+          if (!ok) wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace hyper::routing
