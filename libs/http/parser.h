@@ -216,7 +216,7 @@ constexpr bool IsFieldValueChar(unsigned char c) {
   return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-// Which byte-scanning code ParseHead() uses for tokens, targets and field
+// Which byte-scanning code ParseHead() uses for request targets and field
 // values. kAuto (the default) picks AVX2 when the CPU has it and the scalar
 // code otherwise; every implementation gives identical results.
 enum class ScanImpl : uint8_t { kAuto, kScalar, kAvx2 };

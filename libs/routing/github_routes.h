@@ -1,18 +1,25 @@
 // A route table shaped like the GitHub REST API (233 routes: static paths,
 // one to five parameters, typed ints, catch-alls), shared by the router's
-// test and benchmark, plus ExamplePath() to make a path each route matches.
+// test and benchmark, with helpers to load it and to make paths it matches.
 //
 // Example:
 //   ExamplePath("/repos/{owner}/{repo}/issues/{issue_number:int}")
 //   // == "/repos/x-owner/x-repo/issues/42"
+//   Router router = GithubRouter();
+//   // router.Find("GET", GithubExamplePaths()[i], &params).handler_id == i
+//   // for every i whose kGithubRoutes[i].method is "GET"
 #ifndef HYPER_LIBS_ROUTING_GITHUB_ROUTES_H_
 #define HYPER_LIBS_ROUTING_GITHUB_ROUTES_H_
 
+#include <cstdlib>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "libs/routing/router.h"
 
 namespace hyper::routing {
 
@@ -279,6 +286,28 @@ inline std::string ExamplePath(absl::string_view pattern) {
   }
   absl::StrAppend(&path, pattern);
   return path;
+}
+
+// A Router holding kGithubRoutes, each with its index as handler id.
+// Aborts if the router rejects one (router_test checks each Add).
+inline Router GithubRouter() {
+  Router router;
+  for (uint32_t i = 0; i < std::size(kGithubRoutes); ++i) {
+    if (!router.Add(kGithubRoutes[i].method, kGithubRoutes[i].pattern, i)
+             .ok()) {
+      std::abort();
+    }
+  }
+  return router;
+}
+
+// ExamplePath() of each route, by index in kGithubRoutes.
+inline std::vector<std::string> GithubExamplePaths() {
+  std::vector<std::string> paths;
+  for (const GithubRoute& r : kGithubRoutes) {
+    paths.push_back(ExamplePath(r.pattern));
+  }
+  return paths;
 }
 
 }  // namespace hyper::routing

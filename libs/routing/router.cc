@@ -21,9 +21,13 @@ namespace routing_internal {
 // segment), then recompiles it into FlatNodes: one array in which a node's
 // static children are contiguous, static runs without branches are merged
 // ("/gitignore" "/templates" -> "/gitignore/templates"), and texts and
-// dispatch bytes live in two pools. Find() reads only the flat form, where
-// the next node's address is computed rather than loaded; a lookup is a
-// chain of dependent steps, so each step's latency is what counts.
+// dispatch bytes live in two pools. Find() reads only the flat form.
+//
+// A lookup is a chain of dependent steps, so what counts is how soon each
+// step knows the next node's address. Computing it from an index (not
+// loading a pointer) and choosing static children with predictable branches
+// (not a vector compare whose result feeds the address) each took the
+// five-parameter benchmark down by about a third.
 
 enum class Kind : uint8_t { kStatic, kInt, kParam, kCatchAll };
 
@@ -56,10 +60,12 @@ struct BuildNode {
 // 64 bytes, so that a step of Find() reads one cache line.
 struct alignas(64) FlatNode {
   // The byte after the '/' of each static child's text ('/' for the empty
-  // segment), in Tree::index.
+  // segment), at Tree::index[index_offset].
   const char* index = nullptr;
-  const char* text = nullptr;  // static nodes: their text, in Tree::texts
+  const char* text = nullptr;  // static nodes: Tree::texts[text_offset]
   const Endpoint* endpoint = nullptr;
+  uint32_t index_offset = 0;
+  uint32_t text_offset = 0;
   uint32_t text_size = 0;
   uint32_t first_static = 0;  // the statics are nodes [first, first + num)
   uint32_t num_statics = 0;
@@ -263,9 +269,8 @@ bool Mergeable(const BuildNode& n) {
 
 // Lays out the children of `b`, which is already placed at nodes[self].
 // Static children go in order of how many routes they lead to, a guess at
-// how often they are taken, as lookups try them in turn. Texts and index
-// bytes are placed by offset; Router::Add() turns them into pointers once
-// the pools have stopped growing.
+// how often they are taken, as lookups try them in turn. Router::Add() sets
+// the text and index pointers once the pools have stopped growing.
 void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
   std::vector<const BuildNode*> statics;
   for (const auto& c : b.statics) statics.push_back(c.get());
@@ -279,7 +284,7 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
     f.endpoint = b.endpoint.get();
     f.num_statics = static_cast<uint32_t>(statics.size());
     f.first_static = first;
-    f.index = reinterpret_cast<const char*>(t->index.size());
+    f.index_offset = static_cast<uint32_t>(t->index.size());
   }
   t->nodes.resize(first + statics.size());
   for (size_t i = 0; i < statics.size(); ++i) {
@@ -292,7 +297,7 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
       t->texts += c->text;
     }
     FlatNode& s = t->nodes[first + i];
-    s.text = reinterpret_cast<const char*>(offset);
+    s.text_offset = static_cast<uint32_t>(offset);
     s.text_size = static_cast<uint32_t>(t->texts.size() - offset);
     statics[i] = c;  // where the run ends
   }
@@ -381,19 +386,20 @@ inline const char* SegmentEnd(const char* p, const char* begin,
 // and fits int64. Leading zeros are allowed.
 bool IsInt64(const char* p, const char* end) {
   bool negative = *p == '-';
-  if (negative && ++p == end) return false;
-  while (p < end && *p == '0') ++p;
-  size_t digits = end - p;
-  constexpr absl::string_view kMax = "9223372036854775807";
-  if (digits > kMax.size()) return false;
+  p += negative;
+  if (p == end) return false;
   for (const char* q = p; q < end; ++q) {
     if (static_cast<unsigned char>(*q - '0') > 9) return false;
   }
-  if (digits < kMax.size()) return true;
+  constexpr absl::string_view kMax = "9223372036854775807";
+  if (static_cast<size_t>(end - p) < kMax.size()) return true;
+  while (*p == '0' && end - p > 1) ++p;
+  size_t digits = end - p;
+  if (digits != kMax.size()) return digits < kMax.size();
   // Same length: compare as strings; int64 min has magnitude max + 1.
-  int cmp = std::memcmp(p, kMax.data(), kMax.size());
-  return cmp <= 0 || (negative && std::memcmp(p, "9223372036854775808",
-                                              kMax.size()) == 0);
+  return std::memcmp(p, kMax.data(), kMax.size()) <= 0 ||
+         (negative &&
+          std::memcmp(p, "9223372036854775808", kMax.size()) == 0);
 }
 
 // Whether static node `s` is the text at p, ending at a unit boundary.
@@ -447,6 +453,7 @@ inline uint32_t FindStatic(const FlatNode* nodes, const FlatNode& n,
 const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
   const FlatNode* const nodes = l.nodes;
   const char* const end = l.end;
+  Param* const out = l.out;
   while (true) {
     const FlatNode& n = nodes[at];
     if (p == end) return n.endpoint;
@@ -468,7 +475,7 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
       if (seg_end != seg) {
         absl::string_view value(seg, seg_end - seg);
         if (n.int_child != 0 && IsInt64(seg, seg_end)) {
-          l.out[nodes[n.int_child].param_index].value = value;
+          out[nodes[n.int_child].param_index].value = value;
           if (n.param_child == 0 && n.catch_all == 0) {
             at = n.int_child;
             p = seg_end;
@@ -477,7 +484,7 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
           if (const Endpoint* e = Walk(n.int_child, seg_end, l)) return e;
         }
         if (n.param_child != 0) {
-          l.out[nodes[n.param_child].param_index].value = value;
+          out[nodes[n.param_child].param_index].value = value;
           if (n.catch_all == 0) {
             at = n.param_child;
             p = seg_end;
@@ -489,7 +496,7 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
     }
     if (n.catch_all == 0) return nullptr;
     const FlatNode& c = nodes[n.catch_all];
-    l.out[c.param_index].value = absl::string_view(p + 1, end - p - 1);
+    out[c.param_index].value = absl::string_view(p + 1, end - p - 1);
     return c.endpoint;
   }
 }
@@ -568,6 +575,8 @@ Router::Router() : tree_(std::make_unique<Tree>()) {
   nodes_ = tree_->nodes.data();
 }
 Router::~Router() = default;
+Router::Router(Router&&) = default;
+Router& Router::operator=(Router&&) = default;
 
 absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
                          uint32_t handler_id) {
@@ -610,8 +619,8 @@ absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
   t.index.clear();
   Flatten(t.root, 0, &t);
   for (FlatNode& f : t.nodes) {
-    f.text = t.texts.data() + reinterpret_cast<size_t>(f.text);
-    f.index = t.index.data() + reinterpret_cast<size_t>(f.index);
+    f.text = t.texts.data() + f.text_offset;
+    f.index = t.index.data() + f.index_offset;
   }
   nodes_ = t.nodes.data();
   return absl::OkStatus();

@@ -70,7 +70,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -145,12 +144,15 @@ class Router {
  public:
   Router();
   ~Router();
-  Router(const Router&) = delete;
-  Router& operator=(const Router&) = delete;
+  Router(Router&&);
+  Router& operator=(Router&&);
 
   // Registers `pattern` for `method` (a case-sensitive HTTP token such as
-  // "GET" or "PURGE"). Not thread-safe: call every Add() before the first
-  // Find(). Errors (messages name the pattern and the problem):
+  // "GET" or "PURGE"). Not thread-safe, and it invalidates the views of
+  // earlier Find() results: call every Add() before the first Find(). Each
+  // call rebuilds the lookup arrays, O(size of the table): fine at startup
+  // (233 routes take about a millisecond), not for a hot path.
+  // Errors (messages name the pattern and the problem):
   //   InvalidArgument: a bad method token, or a malformed pattern: no
   //     leading '/', empty segment, '?', '#', whitespace or control bytes,
   //     unclosed or stray brace, parameter not a whole segment, bad or empty
@@ -158,12 +160,16 @@ class Router {
   //     Params::kMaxParams parameters.
   //   AlreadyExists: the same method already has a pattern of the same shape
   //     (it would match the same paths at the same priority, e.g.
-  //     "/u/{id}" and "/u/{name}"); the message names both patterns.
+  //     "/u/{id}" and "/u/{name}"); the message names both patterns. In this
+  //     grammar two patterns match the same paths at the same priority
+  //     exactly when their shapes are equal, so this is the only ambiguity.
   absl::Status Add(absl::string_view method, absl::string_view pattern,
                    uint32_t handler_id);
 
-  // Routes one request; see the file comment for the rules. Thread-safe.
-  // `params` is overwritten; it holds values only when kind == kFound.
+  // Routes one request; see the file comment for the rules. Thread-safe
+  // (const, no shared mutable state), allocation-free once `params` has
+  // grown to the longest percent-encoded values seen. `params` is
+  // overwritten; it holds values only when kind == kFound.
   Match Find(absl::string_view method, absl::string_view path,
              Params* params) const;
 
