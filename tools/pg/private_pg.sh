@@ -89,7 +89,7 @@ start() {
     chmod 755 "$dir"
   fi
   if ! as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust \
-      -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1; then
+      -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1; then
     log "initdb failed:"; cat "$dir/initdb.log" >&2
     stop_dir "$dir"; exit 1
   fi

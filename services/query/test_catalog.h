@@ -1,0 +1,55 @@
+// A small blog schema as a Catalog, for unit tests of the compiler:
+//   teams(id int8 pk, name text)
+//   users(id int8 pk, name text, email text, team_id -> teams.id,
+//         created timestamptz)
+//   posts(id int8 pk, title text, author_id -> users.id,
+//         editor_id -> users.id, score float8, views int4, published bool,
+//         price numeric, meta jsonb, data bytea)
+// The same tables are created in PostgreSQL by kBlogSchemaSql.
+#ifndef HYPER_SERVICES_QUERY_TEST_CATALOG_H_
+#define HYPER_SERVICES_QUERY_TEST_CATALOG_H_
+
+#include "services/query/catalog.h"
+
+namespace hyper::query {
+
+inline constexpr char kBlogSchemaSql[] =
+    "CREATE TABLE teams (id int8 PRIMARY KEY, name text NOT NULL);"
+    "CREATE TABLE users (id int8 PRIMARY KEY, name text NOT NULL, email text,"
+    "  team_id int8 REFERENCES teams(id), created timestamptz);"
+    "CREATE TABLE posts (id int8 PRIMARY KEY, title text NOT NULL,"
+    "  author_id int8 REFERENCES users(id), editor_id int8 REFERENCES users(id),"
+    "  score float8, views int4 NOT NULL DEFAULT 0, published bool,"
+    "  price numeric, meta jsonb, data bytea);";
+
+inline Catalog BlogCatalog() {
+  auto col = [](const char* name, const char* type, bool nullable = true) {
+    return ColumnInfo{name, type, ColumnTypeFor(type), nullable};
+  };
+  Catalog catalog;
+  catalog.AddModel(ModelInfo{"teams", "public", "teams",
+                             {col("id", "int8", false), col("name", "text", false)},
+                             {"id"}, {}, {}});
+  catalog.AddModel(ModelInfo{
+      "users", "public", "users",
+      {col("id", "int8", false), col("name", "text", false), col("email", "text"),
+       col("team_id", "int8"), col("created", "timestamptz")},
+      {"id"},
+      {{"team", "team_id", "teams", "id"}},
+      {}});
+  catalog.AddModel(ModelInfo{
+      "posts", "public", "posts",
+      {col("id", "int8", false), col("title", "text", false), col("author_id", "int8"),
+       col("editor_id", "int8"), col("score", "float8"), col("views", "int4", false),
+       col("published", "bool"), col("price", "numeric"), col("meta", "jsonb"),
+       col("data", "bytea")},
+      {"id"},
+      {{"author", "author_id", "users", "id"}, {"editor", "editor_id", "users", "id"}},
+      {}});
+  catalog.Finish();
+  return catalog;
+}
+
+}  // namespace hyper::query
+
+#endif  // HYPER_SERVICES_QUERY_TEST_CATALOG_H_

@@ -1,0 +1,41 @@
+// Conversions between the API's typed values (v1::Value) and PostgreSQL's
+// text format, checked against a column's type.
+//
+// Example:
+//   v1::Value v; v.set_timestamp_micros(0);
+//   ValueToText(v)   // -> "1970-01-01 00:00:00.000000+00"
+//   v1::Value back = TextToValue("42", v1::COLUMN_TYPE_INT);  // int_value 42
+#ifndef HYPER_SERVICES_QUERY_VALUES_H_
+#define HYPER_SERVICES_QUERY_VALUES_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "proto/hyper/query/v1/query.pb.h"
+
+namespace hyper::query {
+
+// The text form PostgreSQL accepts for the value; nullopt for NULL (and for
+// an unset Value). bytes become bytea hex ("\x0aff").
+std::optional<std::string> ValueToText(const v1::Value& value);
+
+// A result cell in text format to a typed value for a column type. Cells
+// PostgreSQL sends that do not parse as the type come back as text.
+v1::Value TextToValue(absl::string_view text, v1::ColumnType type);
+
+// OK when `value` may be stored in / compared with a column of `type`:
+// NULL always; int for int, float, numeric; float for float, numeric;
+// numeric text for numeric; text for text and json (and timestamps, in ISO
+// 8601); bool, bytes, timestamp, json each for their own type. Otherwise
+// InvalidArgument "<where>: field '<field>' is <type>, got <kind>".
+absl::Status CheckValue(const v1::Value& value, v1::ColumnType type,
+                        absl::string_view field, absl::string_view where);
+
+// "int", "text", ... for messages.
+absl::string_view TypeName(v1::ColumnType type);
+
+}  // namespace hyper::query
+
+#endif  // HYPER_SERVICES_QUERY_VALUES_H_
