@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/testing/service_process.h"
+#include "libs/testing/test_database.h"
 #include "proto/hyper/admin/v1/admin.grpc.pb.h"
 
 namespace hyper {
@@ -20,10 +21,24 @@ class ServiceBinaryTest : public ::testing::TestWithParam<std::string> {
   std::string binary() const {
     return absl::StrCat("services/", GetParam(), "/", GetParam());
   }
+  // The flags the service needs besides the ones a test checks: the query
+  // service needs a database (its own, created for this test).
+  std::vector<std::string> Args(std::vector<std::string> args) {
+    if (GetParam() == "query") {
+      if (db_ == nullptr) {
+        auto db = testing::TestDatabase::Create();
+        EXPECT_TRUE(db.ok()) << db.status();
+        if (db.ok()) db_ = std::move(*db);
+      }
+      if (db_ != nullptr) args.push_back(absl::StrCat("--database=", db_->url()));
+    }
+    return args;
+  }
+  std::unique_ptr<testing::TestDatabase> db_;
 };
 
 TEST_P(ServiceBinaryTest, ServesAdminAndStopsCleanlyOnSigterm) {
-  auto process = ServiceProcess::Start(binary(), {"--host=127.0.0.1", "--port=0"});
+  auto process = ServiceProcess::Start(binary(), Args({"--host=127.0.0.1", "--port=0"}));
   ASSERT_TRUE(process.ok()) << process.status();
   absl::StatusOr<int> port = (*process)->WaitForPort("grpc");
   ASSERT_TRUE(port.ok()) << port.status();
@@ -54,7 +69,7 @@ TEST_P(ServiceBinaryTest, ServesAdminAndStopsCleanlyOnSigterm) {
 }
 
 TEST_P(ServiceBinaryTest, RefusesAnOutOfRangePortNamingTheFlag) {
-  auto process = ServiceProcess::Start(binary(), {"--port=70000"});
+  auto process = ServiceProcess::Start(binary(), Args({"--port=70000"}));
   ASSERT_TRUE(process.ok()) << process.status();
   absl::StatusOr<int> code = (*process)->Wait();
   ASSERT_TRUE(code.ok()) << code.status();
@@ -70,6 +85,16 @@ TEST_P(ServiceBinaryTest, RefusesAnUnknownFlag) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_NE(*code, 0);
   EXPECT_NE((*process)->output().find("no_such_flag"), std::string::npos)
+      << (*process)->output();
+}
+
+TEST(QueryBinaryTest, RefusesToStartWithoutADatabaseNamingTheFlag) {
+  auto process = ServiceProcess::Start("services/query/query", {"--port=0"});
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<int> code = (*process)->Wait();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE((*process)->output().find("--database"), std::string::npos)
       << (*process)->output();
 }
 

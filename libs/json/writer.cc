@@ -1,5 +1,8 @@
 #include "libs/json/writer.h"
 
+#include <charconv>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 
 namespace hyper::json {
@@ -89,6 +92,22 @@ void JsonWriter::String(absl::string_view value) {
 void JsonWriter::Int(int64_t value) {
   BeforeValue();
   absl::StrAppend(out_, value);
+}
+
+void JsonWriter::Double(double value) {
+  BeforeValue();
+  if (!std::isfinite(value)) {
+    out_->append("null");
+    return;
+  }
+  char buffer[32];
+  std::to_chars_result r = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out_->append(buffer, static_cast<size_t>(r.ptr - buffer));
+}
+
+void JsonWriter::Raw(absl::string_view json) {
+  BeforeValue();
+  out_->append(json.data(), json.size());
 }
 
 void JsonWriter::Bool(bool value) {

@@ -39,6 +39,11 @@ class JsonWriter {
   void Key(absl::string_view key);
   void String(absl::string_view value);
   void Int(int64_t value);
+  // The shortest text that reads back as the same double; NaN and
+  // infinities (not JSON) are written as null.
+  void Double(double value);
+  // Writes `json` as it is; the caller guarantees it is one valid JSON value.
+  void Raw(absl::string_view json);
   void Bool(bool value);
   void Null();
 

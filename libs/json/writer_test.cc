@@ -63,6 +63,19 @@ TEST(JsonWriterTest, InvalidUtf8IsRefusedNotPassedOn) {
   EXPECT_EQ(out, R"("")");
 }
 
+TEST(JsonWriterTest, DoublesAreShortestRoundTripAndRawIsEmbedded) {
+  std::string out;
+  JsonWriter w(&out);
+  w.StartArray();
+  w.Double(0.1);
+  w.Double(1e21);
+  w.Double(-2.5);
+  w.Double(1.0 / 0.0);
+  w.Raw(R"({"a":[1]})");
+  w.EndArray();
+  EXPECT_EQ(out, R"([0.1,1e+21,-2.5,null,{"a":[1]}])");
+}
+
 TEST(IsValidUtf8Test, AcceptsAndRejects) {
   EXPECT_TRUE(IsValidUtf8("plain"));
   EXPECT_TRUE(IsValidUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));  // é € 😀

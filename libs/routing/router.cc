@@ -20,8 +20,8 @@ namespace routing_internal {
 // one '/' and the segment after it: "/users", "/{id}", or "/" for an empty
 // segment), then recompiles it into FlatNodes: one array in which a node's
 // static children are contiguous, static runs without branches are merged
-// ("/gitignore" "/templates" -> "/gitignore/templates"), and texts and
-// dispatch bytes live in two pools. Find() reads only the flat form.
+// ("/gitignore" "/templates" -> "/gitignore/templates"), and texts, dispatch
+// bytes and StaticKeys live in pools. Find() reads only the flat form.
 //
 // A lookup is a chain of dependent steps, so what counts is how soon each
 // step knows the next node's address. Computing it from an index (not
@@ -57,29 +57,52 @@ struct BuildNode {
   std::unique_ptr<Endpoint> endpoint;
 };
 
+// How Find() recognises one static child without touching the child's node:
+// its text's first 8 bytes (zero-padded) compared under `mask` with one
+// load of the path, then the rest of the text if longer.
+struct StaticKey {
+  uint64_t head = 0;
+  uint64_t mask = 0;  // the first min(size, 8) bytes
+  const char* text = nullptr;  // Tree::texts[text_offset]
+  uint32_t size = 0;
+  uint32_t text_offset = 0;
+};
+
+enum ChildKind : uint8_t {
+  kHasStatics = 1,
+  kHasInt = 2,
+  kHasParam = 4,
+  kHasCatchAll = 8,
+};
+
 // 64 bytes, so that a step of Find() reads one cache line.
 struct alignas(64) FlatNode {
   // The byte after the '/' of each static child's text ('/' for the empty
-  // segment), at Tree::index[index_offset].
+  // segment), at Tree::index[index_offset]; searched by vector compare when
+  // a node has too many static children for a scan of `keys`.
   const char* index = nullptr;
-  const char* text = nullptr;  // static nodes: Tree::texts[text_offset]
+  const StaticKey* keys = nullptr;  // static children: Tree::keys[index_offset]
   const Endpoint* endpoint = nullptr;
   uint32_t index_offset = 0;
-  uint32_t text_offset = 0;
-  uint32_t text_size = 0;
   uint32_t first_static = 0;  // the statics are nodes [first, first + num)
   uint32_t num_statics = 0;
   uint32_t int_child = 0;  // 0: none (node 0 is the root, nobody's child)
   uint32_t param_child = 0;
   uint32_t catch_all = 0;
   uint32_t param_index = 0;  // parameter nodes: slot in Params
+  uint8_t kinds = 0;         // which children exist: bits of ChildKind
+  // The Params slots of int_child and param_child, saving a load from them.
+  uint8_t int_slot = 0;
+  uint8_t param_slot = 0;
 };
+static_assert(sizeof(FlatNode) == 64);
 
 struct Tree {
   BuildNode root;
   std::vector<FlatNode> nodes;  // nodes[0] is the root
   std::string texts;
   std::string index;  // FlatNode::index of all nodes, each padded to 16
+  std::vector<StaticKey> keys;  // parallel to `index`
 };
 
 }  // namespace routing_internal
@@ -87,10 +110,12 @@ struct Tree {
 namespace {
 
 using routing_internal::BuildNode;
+using routing_internal::ChildKind;
 using routing_internal::Endpoint;
 using routing_internal::FlatNode;
 using routing_internal::Kind;
 using routing_internal::Route;
+using routing_internal::StaticKey;
 using routing_internal::Tree;
 
 // ---- Registration --------------------------------------------------------
@@ -296,12 +321,17 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
       c = c->statics[0].get();
       t->texts += c->text;
     }
-    FlatNode& s = t->nodes[first + i];
-    s.text_offset = static_cast<uint32_t>(offset);
-    s.text_size = static_cast<uint32_t>(t->texts.size() - offset);
+    StaticKey k;
+    k.text_offset = static_cast<uint32_t>(offset);
+    k.size = static_cast<uint32_t>(t->texts.size() - offset);
+    size_t head = std::min<size_t>(k.size, 8);
+    std::memcpy(&k.head, t->texts.data() + offset, head);
+    k.mask = head == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * head)) - 1;
+    t->keys.push_back(k);
     statics[i] = c;  // where the run ends
   }
   t->index.resize((t->index.size() + 15) / 16 * 16, '\0');
+  t->keys.resize(t->index.size());
   for (size_t i = 0; i < statics.size(); ++i) {
     Flatten(*statics[i], first + static_cast<uint32_t>(i), t);
   }
@@ -318,6 +348,14 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
     t->nodes[self].*field = at;
     Flatten(*child, at, t);
   }
+  FlatNode& f = t->nodes[self];
+  f.kinds = static_cast<uint8_t>(
+      (f.num_statics != 0 ? ChildKind::kHasStatics : 0) |
+      (f.int_child != 0 ? ChildKind::kHasInt : 0) |
+      (f.param_child != 0 ? ChildKind::kHasParam : 0) |
+      (f.catch_all != 0 ? ChildKind::kHasCatchAll : 0));
+  if (b.int_child != nullptr) f.int_slot = b.int_child->param_index;
+  if (b.param_child != nullptr) f.param_slot = b.param_child->param_index;
 }
 
 // ---- Lookup --------------------------------------------------------------
@@ -357,9 +395,117 @@ struct Lookup {
   Param* out;  // raw parameter values by index
 };
 
+// True if [p, end), non-empty, is ASCII digits with an optional leading '-'
+// and fits int64. Leading zeros are allowed.
+bool IsInt64(const char* p, const char* end) {
+  bool negative = *p == '-';
+  p += negative;
+  if (p == end) return false;
+  for (const char* q = p; q < end; ++q) {
+    if (static_cast<unsigned char>(*q - '0') > 9) return false;
+  }
+  constexpr absl::string_view kMax = "9223372036854775807";
+  if (static_cast<size_t>(end - p) < kMax.size()) return true;
+  while (*p == '0' && end - p > 1) ++p;
+  size_t digits = end - p;
+  if (digits != kMax.size()) return digits < kMax.size();
+  // Same length: compare as strings; int64 min has magnitude max + 1.
+  return std::memcmp(p, kMax.data(), kMax.size()) <= 0 ||
+         (negative &&
+          std::memcmp(p, "9223372036854775808", kMax.size()) == 0);
+}
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "StaticKey::head and Head() assume little-endian loads");
+
+// The 8 bytes at p, zero past `end` (p < end), without reading outside
+// [begin, end).
+inline uint64_t Head(const char* p, const char* begin, const char* end) {
+  if (end - p >= 8) return Load<uint64_t>(p);
+  if (end - begin >= 8) {
+    return Load<uint64_t>(end - 8) >> (8 * (8 - (end - p)));
+  }
+  uint64_t w = 0;
+  for (int i = 0; i < end - p; ++i) {
+    w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  }
+  return w;
+}
+
+// Whether the static child `k` is the text at p, ending at a unit boundary;
+// `head` is Head(p). Texts hold no zero byte, so a head match of a text of
+// at most 8 bytes also proves that the path is long enough.
+inline bool KeyMatches(const StaticKey& k, uint64_t head, const char* p,
+                       const char* end) {
+  if ((head & k.mask) != k.head) return false;
+  size_t n = k.size;
+  if (n > 8) {
+    if (static_cast<size_t>(end - p) < n) return false;
+    if (n <= 16 ? Load<uint64_t>(p + n - 8) != Load<uint64_t>(k.text + n - 8)
+                : !Equal(p + 8, k.text + 8, n - 8)) {
+      return false;
+    }
+  }
+  return p + n == end || p[n] == '/';
+}
+
+// The index among n's static children of the one whose text starts
+// [p, end) (p < end, *p == '/') and ends at a unit boundary; -1 if none.
+inline int FindStatic(const FlatNode& n, const char* p, const char* begin,
+                      const char* end) {
+  const uint64_t head = Head(p, begin, end);
+  const StaticKey* const keys = n.keys;
+  if (n.num_statics <= 32) {
+    // A scalar scan: the CPU predicts which child matches and runs ahead,
+    // where a vector compare would make the next node's address wait for
+    // the key byte. Measured faster on both one repeated path and a random
+    // mix of the GitHub table.
+    for (uint32_t i = 0; i < n.num_statics; ++i) {
+      if (KeyMatches(keys[i], head, p, end)) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  // Children can share the dispatch byte ("/issues", "/import"), so each
+  // hit is checked in full.
+  const char key = p + 1 < end ? p[1] : '/';
+  for (uint32_t base = 0; base < n.num_statics; base += 16) {
+    uint32_t hits;
+#ifdef __SSE2__
+    __m128i chunk =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(n.index + base));
+    hits = _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(key)));
+#else
+    hits = 0;
+    for (int i = 0; i < 16; ++i) hits |= uint32_t{n.index[base + i] == key} << i;
+#endif
+    if (n.num_statics - base < 16) hits &= (1u << (n.num_statics - base)) - 1;
+    for (; hits != 0; hits &= hits - 1) {
+      uint32_t i = base + __builtin_ctz(hits);
+      if (KeyMatches(keys[i], head, p, end)) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+constexpr uint64_t kOnes = 0x0101010101010101;
+constexpr uint64_t kHighs = 0x8080808080808080;
+
+// The bytes of `word` equal to c: exact in the lowest set bit only (a
+// borrow can set the bits of higher bytes).
+inline uint64_t FirstByteEqual(uint64_t word, char c) {
+  word ^= kOnes * static_cast<unsigned char>(c);
+  return (word - kOnes) & ~word & kHighs;
+}
+
 // The end of the segment that starts at p < end: the next '/' or `end`.
-inline const char* SegmentEnd(const char* p, const char* begin,
+// `head` is Head(p): most segments end within it.
+inline const char* SegmentEnd(const char* p, uint64_t head, const char* begin,
                               const char* end) {
+  if (uint64_t hits = FirstByteEqual(head, '/'); hits != 0) {
+    return p + __builtin_ctzll(hits) / 8;
+  }
+  if (end - p <= 8) return end;
+  p += 8;
 #ifdef __SSE2__
   const __m128i slash = _mm_set1_epi8('/');
   while (end - p > 16) {
@@ -382,68 +528,21 @@ inline const char* SegmentEnd(const char* p, const char* begin,
   return p;
 }
 
-// True if [p, end), non-empty, is ASCII digits with an optional leading '-'
-// and fits int64. Leading zeros are allowed.
-bool IsInt64(const char* p, const char* end) {
-  bool negative = *p == '-';
-  p += negative;
-  if (p == end) return false;
-  for (const char* q = p; q < end; ++q) {
-    if (static_cast<unsigned char>(*q - '0') > 9) return false;
-  }
-  constexpr absl::string_view kMax = "9223372036854775807";
-  if (static_cast<size_t>(end - p) < kMax.size()) return true;
-  while (*p == '0' && end - p > 1) ++p;
-  size_t digits = end - p;
-  if (digits != kMax.size()) return digits < kMax.size();
-  // Same length: compare as strings; int64 min has magnitude max + 1.
-  return std::memcmp(p, kMax.data(), kMax.size()) <= 0 ||
-         (negative &&
-          std::memcmp(p, "9223372036854775808", kMax.size()) == 0);
-}
-
-// Whether static node `s` is the text at p, ending at a unit boundary.
-inline bool StaticMatches(const FlatNode& s, const char* p, const char* end) {
-  return static_cast<size_t>(end - p) >= s.text_size &&
-         Equal(p, s.text, s.text_size) &&
-         (p + s.text_size == end || p[s.text_size] == '/');
-}
-
-// The static child of `n` whose text starts [p, end) (p < end, *p == '/')
-// and ends at a unit boundary; 0 if none. Children can share the dispatch
-// byte ("/issues", "/import"), so each hit is checked in full.
-inline uint32_t FindStatic(const FlatNode* nodes, const FlatNode& n,
-                           const char* p, const char* end) {
-  const char key = p + 1 < end ? p[1] : '/';
-  if (n.num_statics <= 32) {
-    // A scalar scan: the CPU predicts which child matches and runs ahead,
-    // where a vector compare would make the next node's address wait for
-    // the key byte. Measured faster on both one repeated path and a random
-    // mix of the GitHub table.
-    for (uint32_t i = 0; i < n.num_statics; ++i) {
-      if (n.index[i] == key && StaticMatches(nodes[n.first_static + i], p, end)) {
-        return n.first_static + i;
-      }
-    }
-    return 0;
-  }
-  for (uint32_t base = 0; base < n.num_statics; base += 16) {
-    uint32_t hits;
-#ifdef __SSE2__
-    __m128i chunk =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(n.index + base));
-    hits = _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(key)));
-#else
-    hits = 0;
-    for (int i = 0; i < 16; ++i) hits |= uint32_t{n.index[base + i] == key} << i;
-#endif
-    if (n.num_statics - base < 16) hits &= (1u << (n.num_statics - base)) - 1;
-    for (; hits != 0; hits &= hits - 1) {
-      uint32_t at = n.first_static + base + __builtin_ctz(hits);
-      if (StaticMatches(nodes[at], p, end)) return at;
-    }
-  }
-  return 0;
+// IsInt64(p, p + size) for the common short segment, whose bytes are the
+// low `size` of `head` (Head(p)).
+inline bool IsInt64(const char* p, size_t size, uint64_t head) {
+  if (size > 8) return IsInt64(p, p + size);
+  bool negative = (head & 0xff) == '-';
+  head >>= 8 * negative;
+  size -= negative;
+  if (size == 0) return false;
+  // At most 8 digits always fit. Fill the bytes past the segment with '0'
+  // and check that every byte is 0x30..0x39; neither sum can carry out of
+  // a byte whose high nibble is 3.
+  uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
+  uint64_t digits = (head & mask) | (kOnes * '0' & ~mask);
+  return (digits & kOnes * 0xf0) == kOnes * 0x30 &&
+         ((digits + kOnes * 6) & kOnes * 0xf0) == kOnes * 0x30;
 }
 
 // Finds the endpoint for the rest of the path, [p, l.end), below node `at`,
@@ -452,16 +551,18 @@ inline uint32_t FindStatic(const FlatNode* nodes, const FlatNode& n,
 // alternative remains, and loops otherwise.
 const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
   const FlatNode* const nodes = l.nodes;
+  const char* const begin = l.begin;
   const char* const end = l.end;
   Param* const out = l.out;
   while (true) {
     const FlatNode& n = nodes[at];
     if (p == end) return n.endpoint;
-    bool segment_alternatives = (n.int_child | n.param_child) != 0;
-    if (n.num_statics != 0) {
-      if (uint32_t s = FindStatic(nodes, n, p, end); s != 0) {
-        const char* next = p + nodes[s].text_size;
-        if (!segment_alternatives && n.catch_all == 0) {
+    const uint32_t kinds = n.kinds;
+    if (kinds & ChildKind::kHasStatics) {
+      if (int i = FindStatic(n, p, begin, end); i >= 0) {
+        const uint32_t s = n.first_static + i;
+        const char* next = p + n.keys[i].size;
+        if (kinds == ChildKind::kHasStatics) {
           at = s;
           p = next;
           continue;
@@ -469,23 +570,27 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
         if (const Endpoint* e = Walk(s, next, l)) return e;
       }
     }
-    if (segment_alternatives && p + 1 < end) {
+    if ((kinds & (ChildKind::kHasInt | ChildKind::kHasParam)) != 0 &&
+        p + 1 < end) {
       const char* seg = p + 1;
-      const char* seg_end = SegmentEnd(seg, l.begin, end);
+      const uint64_t head = Head(seg, begin, end);
+      const char* seg_end = SegmentEnd(seg, head, begin, end);
       if (seg_end != seg) {
         absl::string_view value(seg, seg_end - seg);
-        if (n.int_child != 0 && IsInt64(seg, seg_end)) {
-          out[nodes[n.int_child].param_index].value = value;
-          if (n.param_child == 0 && n.catch_all == 0) {
+        if ((kinds & ChildKind::kHasInt) &&
+            IsInt64(seg, seg_end - seg, head)) {
+          out[n.int_slot].value = value;
+          if ((kinds & (ChildKind::kHasParam | ChildKind::kHasCatchAll)) ==
+              0) {
             at = n.int_child;
             p = seg_end;
             continue;
           }
           if (const Endpoint* e = Walk(n.int_child, seg_end, l)) return e;
         }
-        if (n.param_child != 0) {
-          out[nodes[n.param_child].param_index].value = value;
-          if (n.catch_all == 0) {
+        if (kinds & ChildKind::kHasParam) {
+          out[n.param_slot].value = value;
+          if ((kinds & ChildKind::kHasCatchAll) == 0) {
             at = n.param_child;
             p = seg_end;
             continue;
@@ -494,7 +599,7 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
         }
       }
     }
-    if (n.catch_all == 0) return nullptr;
+    if ((kinds & ChildKind::kHasCatchAll) == 0) return nullptr;
     const FlatNode& c = nodes[n.catch_all];
     out[c.param_index].value = absl::string_view(p + 1, end - p - 1);
     return c.endpoint;
@@ -506,8 +611,6 @@ const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
 inline bool HasPercent(absl::string_view v) {
   const char* p = v.data();
   size_t n = v.size();
-  constexpr uint64_t kOnes = 0x0101010101010101;
-  constexpr uint64_t kHighs = 0x8080808080808080;
   auto has = [](uint64_t word) {
     word ^= kOnes * '%';
     return ((word - kOnes) & ~word & kHighs) != 0;
@@ -617,10 +720,12 @@ absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
   t.nodes.assign(1, FlatNode());
   t.texts.clear();
   t.index.clear();
+  t.keys.clear();
   Flatten(t.root, 0, &t);
+  for (StaticKey& k : t.keys) k.text = t.texts.data() + k.text_offset;
   for (FlatNode& f : t.nodes) {
-    f.text = t.texts.data() + f.text_offset;
     f.index = t.index.data() + f.index_offset;
+    f.keys = t.keys.data() + f.index_offset;
   }
   nodes_ = t.nodes.data();
   return absl::OkStatus();

@@ -497,6 +497,63 @@ TEST_F(RouterTest, PercentAnywhereInValuesOfEveryLength) {
   }
 }
 
+TEST_F(RouterTest, IntsOfEveryLengthAndByte) {
+  // Short values are checked a word at a time: try each length on both
+  // sides of 8, with a bad byte at each position, as the last segment of
+  // short and long paths and followed by more path.
+  Add("GET", "/n/{v:int}", 1);
+  Add("GET", "/n/{v:int}/x", 2);
+  Add("GET", "/n/{s}", 3);
+  Add("GET", "/n/{s}/x", 4);
+  for (int n = 1; n <= 18; ++n) {
+    for (absl::string_view sign : {"", "-"}) {
+      std::string v = absl::StrCat(sign, std::string(n, '9'));
+      EXPECT_EQ(Route("GET", "/n/" + v), "1 v=" + v);
+      EXPECT_EQ(Route("GET", "/n/" + v + "/x"), "2 v=" + v);
+      std::string pad(30, 'p');
+      EXPECT_EQ(Route("GET", "/n/" + v + "/x" + pad), "404");
+      for (int at = 0; at < n; ++at) {
+        for (char bad : absl::string_view(".:@ a-\xb9\x3f")) {
+          std::string w = v;
+          w[sign.size() + at] = bad;
+          if (w[0] == '-' && w.size() > 1 && w.find('-', 1) == w.npos &&
+              w.find_first_not_of("-9") == w.npos) {
+            continue;  // a leading '-' made another valid int
+          }
+          EXPECT_EQ(Route("GET", "/n/" + w), "3 s=" + w) << w;
+          EXPECT_EQ(Route("GET", "/n/" + w + "/x"), "4 s=" + w) << w;
+        }
+      }
+    }
+  }
+}
+
+TEST_F(RouterTest, StaticTextsOfEveryLength) {
+  // Static children are matched on the path's next 8 bytes, then the rest:
+  // try texts of each length, alone and merged into longer runs, against
+  // paths that stop short, end right after them, or go on.
+  for (int n = 1; n <= 20; ++n) {
+    std::string text(n, 'a' + n % 26);
+    Add("GET", "/" + text, 100 + n);
+    Add("GET", "/" + text + "/deeper/run", 200 + n);
+    Add("GET", "/" + text + "/{p}", 300 + n);
+  }
+  Add("GET", "/{x}", 1);
+  for (int n = 1; n <= 20; ++n) {
+    std::string text(n, 'a' + n % 26);
+    EXPECT_EQ(Route("GET", "/" + text), absl::StrCat(100 + n));
+    EXPECT_EQ(Route("GET", "/" + text + "/deeper/run"), absl::StrCat(200 + n));
+    EXPECT_EQ(Route("GET", "/" + text + "/deeper"),
+              absl::StrCat(300 + n, " p=deeper"));
+    EXPECT_EQ(Route("GET", "/" + text + "/deeper/ru"), "404");
+    EXPECT_EQ(Route("GET", "/" + text + "x"), "1 x=" + text + "x");
+    EXPECT_EQ(Route("GET", "/" + text.substr(1)),
+              n == 1 ? "404" : "1 x=" + text.substr(1));
+    std::string with_nul = "/" + text + std::string(1, '\0');
+    EXPECT_EQ(Route("GET", with_nul), "1 x=" + with_nul.substr(1));
+  }
+}
+
 TEST(RouterExampleTest, TheHeaderExampleHolds) {
   Router router;
   EXPECT_TRUE(router.Add("GET", "/users/{id:int}", 1).ok());

@@ -92,23 +92,6 @@ class SqlCompilerDbTest : public ::testing::Test {
     return q.ok() ? Run(q->statement) : Rows();
   }
 
-  static v1::Filter Cond(const std::string& field, v1::Lookup lookup, v1::Value v) {
-    v1::Filter f;
-    f.mutable_condition()->set_field(field);
-    f.mutable_condition()->set_lookup(lookup);
-    *f.mutable_condition()->mutable_value() = std::move(v);
-    return f;
-  }
-  static v1::Value Int(int64_t n) {
-    v1::Value v;
-    v.set_int_value(n);
-    return v;
-  }
-  static v1::Value Text(const std::string& s) {
-    v1::Value v;
-    v.set_text_value(s);
-    return v;
-  }
 
   static testing::TestDatabase* db_;
   static PGconn* conn_;

@@ -9,24 +9,7 @@
 namespace hyper::query {
 namespace {
 
-v1::Value Int(int64_t n) {
-  v1::Value v;
-  v.set_int_value(n);
-  return v;
-}
-v1::Value Text(const std::string& s) {
-  v1::Value v;
-  v.set_text_value(s);
-  return v;
-}
 
-v1::Filter Cond(const std::string& field, v1::Lookup lookup, v1::Value value) {
-  v1::Filter f;
-  f.mutable_condition()->set_field(field);
-  f.mutable_condition()->set_lookup(lookup);
-  *f.mutable_condition()->mutable_value() = std::move(value);
-  return f;
-}
 
 class SqlCompilerTest : public ::testing::Test {
  protected:

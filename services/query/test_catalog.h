@@ -5,9 +5,13 @@
 //   posts(id int8 pk, title text, author_id -> users.id,
 //         editor_id -> users.id, score float8, views int4, published bool,
 //         price numeric, meta jsonb, data bytea)
-// The same tables are created in PostgreSQL by kBlogSchemaSql.
+// The same tables are created in PostgreSQL by kBlogSchemaSql. Also small
+// builders of values and filters for the tests.
 #ifndef HYPER_SERVICES_QUERY_TEST_CATALOG_H_
 #define HYPER_SERVICES_QUERY_TEST_CATALOG_H_
+
+#include <string>
+#include <utility>
 
 #include "services/query/catalog.h"
 
@@ -48,6 +52,27 @@ inline Catalog BlogCatalog() {
       {}});
   catalog.Finish();
   return catalog;
+}
+
+inline v1::Value Int(int64_t n) {
+  v1::Value v;
+  v.set_int_value(n);
+  return v;
+}
+
+inline v1::Value Text(const std::string& s) {
+  v1::Value v;
+  v.set_text_value(s);
+  return v;
+}
+
+// A filter of one condition.
+inline v1::Filter Cond(const std::string& field, v1::Lookup lookup, v1::Value value) {
+  v1::Filter f;
+  f.mutable_condition()->set_field(field);
+  f.mutable_condition()->set_lookup(lookup);
+  *f.mutable_condition()->mutable_value() = std::move(value);
+  return f;
 }
 
 }  // namespace hyper::query

@@ -1,0 +1,723 @@
+#include "libs/pg/connection.h"
+
+#include <poll.h>
+#include <postgresql/libpq-fe.h>
+
+#include <errno.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace hyper::pg {
+namespace {
+
+constexpr absl::string_view kSqlStatePayload = "type.hyper.dev/pg.sqlstate";
+
+// Parameters in the shape libpq wants; the strings live here.
+struct Params {
+  explicit Params(const std::vector<Value>& values) {
+    texts.reserve(values.size());
+    types.reserve(values.size());
+    for (const Value& v : values) {
+      texts.push_back(v.ToParam());
+      types.push_back(v.ParamType());
+    }
+    pointers.reserve(values.size());
+    for (const std::optional<std::string>& t : texts) {
+      pointers.push_back(t ? t->c_str() : nullptr);
+    }
+  }
+  int size() const { return static_cast<int>(pointers.size()); }
+  const char* const* values() const { return pointers.data(); }
+
+  std::vector<std::optional<std::string>> texts;
+  std::vector<Oid> types;
+  std::vector<const char*> pointers;
+};
+
+std::string CacheKey(absl::string_view sql, const std::vector<Oid>& types) {
+  std::string key(sql);
+  key.push_back('\0');
+  for (Oid t : types) absl::StrAppend(&key, t, ",");
+  return key;
+}
+
+absl::string_view Field(const PGresult* result, int code) {
+  if (result == nullptr) return {};
+  const char* f = PQresultErrorField(result, code);
+  return f == nullptr ? absl::string_view() : absl::string_view(f);
+}
+
+absl::Status WithSqlState(absl::Status status, absl::string_view sqlstate) {
+  status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
+  return status;
+}
+
+absl::Status MapSqlState(absl::string_view code, const std::string& message,
+                         absl::string_view constraint) {
+  std::string named = constraint.empty()
+                          ? message
+                          : absl::StrCat("constraint \"", constraint,
+                                         "\": ", message);
+  if (code == "23505") return absl::AlreadyExistsError(named);
+  if (code == "23503") return absl::FailedPreconditionError(named);
+  if (absl::StartsWith(code, "23")) return absl::FailedPreconditionError(named);
+  if (code == "57014") {
+    if (absl::StrContains(message, "statement timeout")) {
+      return absl::DeadlineExceededError(message);
+    }
+    return absl::CancelledError(message);
+  }
+  if (absl::StartsWith(code, "42") || absl::StartsWith(code, "22") ||
+      code == "26000") {
+    return absl::InvalidArgumentError(message);
+  }
+  if (absl::StartsWith(code, "08") || code == "57P01" || code == "57P02" ||
+      code == "57P03") {
+    return absl::UnavailableError(message);
+  }
+  if (code == "40001" || code == "40P01") return absl::AbortedError(message);
+  if (absl::StartsWith(code, "53")) return absl::ResourceExhaustedError(message);
+  if (absl::StartsWith(code, "25")) return absl::FailedPreconditionError(message);
+  return absl::InternalError(message);
+}
+
+std::string TrimmedError(PGconn* conn) {
+  return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+}
+
+Result BuildResult(const PGresult* res) {
+  Result out;
+  int cols = PQnfields(res);
+  int rows = PQntuples(res);
+  out.column_names.reserve(cols);
+  out.column_types.reserve(cols);
+  for (int c = 0; c < cols; ++c) {
+    out.column_names.emplace_back(PQfname(res, c));
+    out.column_types.push_back(PQftype(res, c));
+  }
+  out.rows.resize(rows);
+  for (int r = 0; r < rows; ++r) {
+    std::vector<Value>& row = out.rows[r];
+    row.reserve(cols);
+    for (int c = 0; c < cols; ++c) {
+      if (PQgetisnull(res, r, c)) {
+        row.emplace_back();
+      } else {
+        row.push_back(Value::FromCell(
+            out.column_types[c],
+            absl::string_view(PQgetvalue(res, r, c), PQgetlength(res, r, c))));
+      }
+    }
+  }
+  const char* tuples = PQcmdTuples(const_cast<PGresult*>(res));
+  int64_t affected = 0;
+  if (tuples != nullptr && *tuples != '\0' &&
+      absl::SimpleAtoi(tuples, &affected)) {
+    out.rows_affected = affected;
+  }
+  return out;
+}
+
+bool IsOk(const PGresult* res) {
+  ExecStatusType s = PQresultStatus(res);
+  return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
+}
+
+// Whether re-preparing may fix the error (the server lost or invalidated
+// the statement).
+bool StaleStatement(const absl::Status& status) {
+  std::optional<std::string> code = SqlStateOf(status);
+  if (!code) return false;
+  return *code == "26000" ||
+         (*code == "0A000" &&
+          absl::StrContains(status.message(), "cached plan must not change"));
+}
+
+}  // namespace
+
+int Result::ColumnIndex(absl::string_view name) const {
+  for (size_t i = 0; i < column_names.size(); ++i) {
+    if (column_names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::optional<std::string> SqlStateOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kSqlStatePayload);
+  if (!payload) return std::nullopt;
+  return std::string(*payload);
+}
+
+std::string CopyTextField(const Value& value) {
+  std::optional<std::string> text = value.ToParam();
+  if (!text) return "\\N";
+  std::string out;
+  out.reserve(text->size() + 8);
+  for (char c : *text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(
+    const std::string& conninfo, ConnectionOptions options) {
+  int64_t seconds = std::max<int64_t>(
+      2, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(options.connect_timeout))));
+  std::string timeout = absl::StrCat(seconds);
+  const char* keys[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), timeout.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return absl::UnavailableError("libpq: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    absl::Status s =
+        absl::UnavailableError(absl::StrCat("cannot connect: ", TrimmedError(conn)));
+    PQfinish(conn);
+    return s;
+  }
+  PGresult* res = PQexec(conn, "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, MDY'");
+  bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  PQclear(res);
+  if (!ok) {
+    absl::Status s = absl::UnavailableError(
+        absl::StrCat("cannot set up session: ", TrimmedError(conn)));
+    PQfinish(conn);
+    return s;
+  }
+  return std::unique_ptr<Connection>(new Connection(conn, options));
+}
+
+Connection::Connection(PGconn* conn, ConnectionOptions options)
+    : conn_(conn), options_(options), cancel_(PQgetCancel(conn)) {}
+
+Connection::~Connection() {
+  {
+    std::lock_guard<std::mutex> lock(cancel_mu_);
+    if (cancel_ != nullptr) PQfreeCancel(cancel_);
+    cancel_ = nullptr;
+  }
+  PQfinish(conn_);
+}
+
+bool Connection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+bool Connection::CheckAlive() {
+  if (PQstatus(conn_) != CONNECTION_OK) return false;
+  if (in_copy_) return true;
+  if (!PQconsumeInput(conn_)) return false;
+  // Drain anything the server pushed while idle (its termination notice).
+  while (!PQisBusy(conn_)) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) break;
+    PQclear(res);
+  }
+  return PQstatus(conn_) == CONNECTION_OK;
+}
+
+int Connection::backend_pid() const { return PQbackendPID(conn_); }
+
+absl::Status Connection::Cancel() {
+  std::lock_guard<std::mutex> lock(cancel_mu_);
+  if (cancel_ == nullptr) return absl::UnavailableError("no cancel handle");
+  char err[256] = {0};
+  if (!PQcancel(cancel_, err, sizeof(err))) {
+    return absl::UnavailableError(absl::StrCat("cancel failed: ", err));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::CheckUsable() const {
+  if (in_copy_) {
+    return absl::FailedPreconditionError("a COPY is in progress on this connection");
+  }
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("connection lost: ", TrimmedError(conn_)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::ConnectionError(absl::string_view what) const {
+  return absl::UnavailableError(
+      absl::StrCat(what, ": connection lost: ", TrimmedError(conn_)));
+}
+
+absl::Status Connection::ErrorFrom(const PGresult* result) const {
+  absl::string_view code = Field(result, PG_DIAG_SQLSTATE);
+  if (code.empty()) {
+    if (PQstatus(conn_) != CONNECTION_OK) return ConnectionError("query failed");
+    std::string msg = result != nullptr ? PQresultErrorMessage(result) : "";
+    if (msg.empty()) msg = TrimmedError(conn_);
+    return absl::InternalError(
+        absl::StrCat("query failed: ", absl::StripTrailingAsciiWhitespace(msg)));
+  }
+  std::string message(Field(result, PG_DIAG_MESSAGE_PRIMARY));
+  absl::string_view detail = Field(result, PG_DIAG_MESSAGE_DETAIL);
+  if (!detail.empty()) absl::StrAppend(&message, " (", detail, ")");
+  absl::StrAppend(&message, " [SQLSTATE ", code, "]");
+  absl::Status status = MapSqlState(code, message, Field(result, PG_DIAG_CONSTRAINT_NAME));
+  if (PQstatus(conn_) != CONNECTION_OK && status.code() != absl::StatusCode::kUnavailable) {
+    status = absl::UnavailableError(absl::StrCat("connection lost: ", message));
+  }
+  return WithSqlState(std::move(status), code);
+}
+
+void Connection::NotifyStart() {
+  for (QueryObserver* o : observers_) o->OnQueryStart();
+}
+
+void Connection::NotifyDone(const Statement& statement, absl::Time start,
+                            const absl::Status& status) {
+  if (observers_.empty()) return;
+  absl::Duration elapsed = absl::Now() - start;
+  for (QueryObserver* o : observers_) o->OnQueryDone(statement, elapsed, status);
+}
+
+void Connection::MakeRoom() {
+  while (!lru_.empty() &&
+         lru_.size() >= static_cast<size_t>(options_.statement_cache_capacity)) {
+    pending_deallocate_.push_back(lru_.back().name);
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+    ++cache_stats_.evictions;
+  }
+  cache_stats_.size = lru_.size();
+}
+
+void Connection::Forget(const std::string& key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return;
+  lru_.erase(it->second);
+  index_.erase(it);
+  cache_stats_.size = lru_.size();
+}
+
+void Connection::FlushDeallocations() {
+  if (pending_deallocate_.empty() || PQstatus(conn_) != CONNECTION_OK ||
+      PQtransactionStatus(conn_) == PQTRANS_INERROR ||
+      PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
+    return;
+  }
+  std::string sql;
+  for (const std::string& name : pending_deallocate_) {
+    absl::StrAppend(&sql, "DEALLOCATE ", name, ";");
+  }
+  // Best effort: a failure (statement already gone) is not the caller's
+  // problem, and retrying would fail the same way.
+  PGresult* res = PQexec(conn_, sql.c_str());
+  PQclear(res);
+  pending_deallocate_.clear();
+}
+
+absl::StatusOr<std::string> Connection::Prepare(absl::string_view sql,
+                                                const std::vector<Oid>& types) {
+  std::string key = CacheKey(sql, types);
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    ++cache_stats_.hits;
+    return lru_.front().name;
+  }
+  ++cache_stats_.misses;
+  MakeRoom();
+  FlushDeallocations();
+  std::string name = absl::StrCat("hs_", next_statement_++);
+  std::string sql_z(sql);
+  PGresult* res = PQprepare(conn_, name.c_str(), sql_z.c_str(),
+                            static_cast<int>(types.size()), types.data());
+  if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    absl::Status s = ErrorFrom(res);
+    PQclear(res);
+    return s;
+  }
+  PQclear(res);
+  lru_.push_front(CacheEntry{std::move(key), name});
+  index_[lru_.front().key] = lru_.begin();
+  cache_stats_.size = lru_.size();
+  return name;
+}
+
+absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
+                                            const std::vector<Value>& values) {
+  Params params(values);
+  PGresult* res = nullptr;
+  if (options_.statement_cache_capacity <= 0) {
+    std::string sql_z(sql);
+    res = PQexecParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
+                       params.values(), nullptr, nullptr, 0);
+  } else {
+    absl::StatusOr<std::string> name = Prepare(sql, params.types);
+    if (!name.ok()) return name.status();
+    res = PQexecPrepared(conn_, name->c_str(), params.size(), params.values(),
+                         nullptr, nullptr, 0);
+  }
+  absl::StatusOr<Result> out =
+      IsOk(res) ? absl::StatusOr<Result>(BuildResult(res))
+                : absl::StatusOr<Result>(ErrorFrom(res));
+  PQclear(res);
+  return out;
+}
+
+absl::StatusOr<Result> Connection::Exec(absl::string_view sql,
+                                        const std::vector<Value>& params) {
+  Statement statement{std::string(sql), params};
+  absl::Time start = absl::Now();
+  NotifyStart();
+  absl::Status usable = CheckUsable();
+  absl::StatusOr<Result> out = absl::UnknownError("not run");
+  if (!usable.ok()) {
+    out = usable;
+  } else {
+    out = ExecOnce(sql, params);
+    if (!out.ok() && StaleStatement(out.status()) &&
+        PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+      std::vector<Oid> types;
+      for (const Value& v : params) types.push_back(v.ParamType());
+      std::string key = CacheKey(sql, types);
+      auto it = index_.find(key);
+      if (it != index_.end() && *SqlStateOf(out.status()) != "26000") {
+        pending_deallocate_.push_back(it->second->name);
+      }
+      Forget(key);
+      out = ExecOnce(sql, params);
+    }
+    FlushDeallocations();
+  }
+  NotifyDone(statement, start, out.status());
+  return out;
+}
+
+namespace {
+
+enum class OpKind { kPrepare, kExec, kControl, kSync };
+
+struct Op {
+  OpKind kind;
+  int index;        // statement index; -1 for control/sync
+  std::string key;  // cache key, for kPrepare
+};
+
+}  // namespace
+
+std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
+    const std::vector<Statement>& statements, bool atomic) {
+  const size_t n = statements.size();
+  std::vector<absl::StatusOr<Result>> results(
+      n, absl::StatusOr<Result>(absl::UnavailableError("not run")));
+  if (n == 0) return results;
+  absl::Status usable = CheckUsable();
+  if (usable.ok() && atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    usable = absl::FailedPreconditionError(
+        "ExecAtomic called inside a transaction");
+  }
+  if (usable.ok() && !PQenterPipelineMode(conn_)) {
+    usable = absl::InternalError(
+        absl::StrCat("cannot enter pipeline mode: ", TrimmedError(conn_)));
+  }
+  if (!usable.ok()) {
+    for (auto& r : results) r = usable;
+    return results;
+  }
+  PQsetnonblocking(conn_, 1);
+  const absl::Time start = absl::Now();
+  for (size_t i = 0; i < n; ++i) NotifyStart();
+
+  std::vector<Op> ops;
+  ops.reserve(n * 3 + 3);
+  bool send_ok = true;
+  auto send_control = [&](const char* sql) {
+    if (send_ok && PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr,
+                                     nullptr, 0)) {
+      ops.push_back(Op{OpKind::kControl, -1, {}});
+    } else {
+      send_ok = false;
+    }
+  };
+  auto send_sync = [&]() {
+    if (send_ok && PQpipelineSync(conn_)) {
+      ops.push_back(Op{OpKind::kSync, -1, {}});
+    } else {
+      send_ok = false;
+    }
+  };
+
+  if (atomic) send_control("BEGIN");
+  for (size_t i = 0; i < n && send_ok; ++i) {
+    const Statement& st = statements[i];
+    Params params(st.params);
+    if (options_.statement_cache_capacity <= 0) {
+      send_ok = PQsendQueryParams(conn_, st.sql.c_str(), params.size(),
+                                  params.types.data(), params.values(), nullptr,
+                                  nullptr, 0);
+    } else {
+      std::string key = CacheKey(st.sql, params.types);
+      std::string name;
+      auto it = index_.find(key);
+      if (it != index_.end()) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        ++cache_stats_.hits;
+        name = lru_.front().name;
+      } else {
+        ++cache_stats_.misses;
+        MakeRoom();
+        name = absl::StrCat("hs_", next_statement_++);
+        send_ok = PQsendPrepare(conn_, name.c_str(), st.sql.c_str(),
+                                params.size(), params.types.data());
+        if (!send_ok) break;
+        lru_.push_front(CacheEntry{key, name});
+        index_[key] = lru_.begin();
+        cache_stats_.size = lru_.size();
+        ops.push_back(Op{OpKind::kPrepare, static_cast<int>(i), key});
+      }
+      send_ok = PQsendQueryPrepared(conn_, name.c_str(), params.size(),
+                                    params.values(), nullptr, nullptr, 0);
+    }
+    if (!send_ok) break;
+    ops.push_back(Op{OpKind::kExec, static_cast<int>(i), {}});
+    if (!atomic) send_sync();
+  }
+  if (atomic) {
+    send_control("COMMIT");
+    send_sync();
+  } else if (send_ok && (ops.empty() || ops.back().kind != OpKind::kSync)) {
+    send_sync();
+  }
+
+  // Reads one result, flushing our output and reading input as needed so
+  // that neither side's socket buffer can deadlock the pipeline.
+  bool lost = false;
+  auto next = [&]() -> PGresult* {
+    for (;;) {
+      int flushed = PQflush(conn_);
+      if (flushed < 0) {
+        lost = true;
+        return nullptr;
+      }
+      if (!PQisBusy(conn_)) return PQgetResult(conn_);
+      pollfd pfd{PQsocket(conn_), static_cast<short>(POLLIN | (flushed ? POLLOUT : 0)), 0};
+      if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+        lost = true;
+        return nullptr;
+      }
+      if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (!PQconsumeInput(conn_)) {
+          lost = true;
+          return nullptr;
+        }
+      }
+    }
+  };
+
+  std::vector<absl::Status> prepare_errors(n);
+  absl::Status first_error;
+  int first_error_index = -1;
+  for (const Op& op : ops) {
+    if (lost) break;
+    PGresult* res = next();
+    if (lost) {
+      PQclear(res);
+      break;
+    }
+    if (op.kind == OpKind::kSync) {
+      if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) lost = true;
+      PQclear(res);
+      continue;
+    }
+    bool aborted = PQresultStatus(res) == PGRES_PIPELINE_ABORTED;
+    absl::Status status =
+        IsOk(res) ? absl::OkStatus()
+                  : (aborted ? absl::AbortedError("not run: an earlier statement failed")
+                             : ErrorFrom(res));
+    if (op.kind == OpKind::kPrepare) {
+      if (!status.ok()) {
+        Forget(op.key);  // never created on the server
+        prepare_errors[op.index] = status;
+      }
+    } else if (op.kind == OpKind::kExec) {
+      const absl::Status& prep = prepare_errors[op.index];
+      if (!prep.ok()) status = prep;
+      if (status.ok()) {
+        results[op.index] = BuildResult(res);
+      } else {
+        results[op.index] = status;
+      }
+      NotifyDone(statements[op.index], start, status);
+    }
+    if (!status.ok() && !aborted && first_error.ok()) {
+      first_error = status;
+      first_error_index = op.index;
+    }
+    PQclear(res);
+    // Each result is followed by a NULL marking the end of that query.
+    PGresult* end = next();
+    if (end != nullptr) {
+      PQclear(end);
+      lost = true;
+    }
+  }
+  if (lost || !send_ok) {
+    absl::Status gone = ConnectionError("pipeline");
+    for (size_t i = 0; i < n; ++i) {
+      if (results[i].status().message() == "not run") {
+        results[i] = gone;
+        NotifyDone(statements[i], start, gone);
+      }
+    }
+    if (first_error.ok()) {
+      first_error = gone;
+      first_error_index = 0;
+    }
+  } else {
+    PQexitPipelineMode(conn_);
+    PQsetnonblocking(conn_, 0);
+    if (atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+      PGresult* res = PQexec(conn_, "ROLLBACK");
+      PQclear(res);
+    }
+    FlushDeallocations();
+  }
+  if (atomic && !first_error.ok()) {
+    absl::Status err(first_error.code(),
+                     first_error_index >= 0
+                         ? absl::StrCat("statement ", first_error_index, ": ",
+                                        first_error.message())
+                         : std::string(first_error.message()));
+    std::optional<std::string> code = SqlStateOf(first_error);
+    if (code) err = WithSqlState(std::move(err), *code);
+    for (auto& r : results) r = err;
+  }
+  return results;
+}
+
+std::vector<absl::StatusOr<Result>> Connection::ExecPipelined(
+    const std::vector<Statement>& statements) {
+  return RunPipeline(statements, /*atomic=*/false);
+}
+
+absl::StatusOr<std::vector<Result>> Connection::ExecAtomic(
+    const std::vector<Statement>& statements) {
+  std::vector<absl::StatusOr<Result>> results = RunPipeline(statements, true);
+  std::vector<Result> out;
+  out.reserve(results.size());
+  for (auto& r : results) {
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
+absl::Status Connection::BeginCopy(absl::string_view table_sql,
+                                   const std::vector<std::string>& columns) {
+  absl::Status usable = CheckUsable();
+  if (!usable.ok()) return usable;
+  std::string sql = absl::StrCat("COPY ", table_sql);
+  if (!columns.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& c : columns) {
+      char* q = PQescapeIdentifier(conn_, c.data(), c.size());
+      if (q == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad column name: ", TrimmedError(conn_)));
+      }
+      quoted.emplace_back(q);
+      PQfreemem(q);
+    }
+    absl::StrAppend(&sql, " (", absl::StrJoin(quoted, ", "), ")");
+  }
+  absl::StrAppend(&sql, " FROM STDIN");
+  PGresult* res = PQexec(conn_, sql.c_str());
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    absl::Status s = ErrorFrom(res);
+    PQclear(res);
+    return s;
+  }
+  PQclear(res);
+  in_copy_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Connection::PutRows(const std::vector<std::vector<Value>>& rows) {
+  if (!in_copy_) return absl::FailedPreconditionError("no COPY in progress");
+  std::string buf;
+  for (const std::vector<Value>& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) buf.push_back('\t');
+      buf += CopyTextField(row[i]);
+    }
+    buf.push_back('\n');
+  }
+  if (buf.empty()) return absl::OkStatus();
+  if (PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) != 1) {
+    return ConnectionError("COPY");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Connection::EndCopy() {
+  if (!in_copy_) return absl::FailedPreconditionError("no COPY in progress");
+  in_copy_ = false;
+  if (PQputCopyEnd(conn_, nullptr) != 1) return ConnectionError("COPY");
+  absl::StatusOr<int64_t> out = absl::InternalError("COPY returned no result");
+  bool first = true;
+  while (PGresult* res = PQgetResult(conn_)) {
+    if (first) {
+      if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        out = BuildResult(res).rows_affected;
+      } else {
+        out = ErrorFrom(res);
+      }
+      first = false;
+    }
+    PQclear(res);
+  }
+  return out;
+}
+
+absl::Status Connection::AbortCopy(absl::string_view reason) {
+  if (!in_copy_) return absl::FailedPreconditionError("no COPY in progress");
+  in_copy_ = false;
+  std::string why(reason.empty() ? "aborted by client" : reason);
+  if (PQputCopyEnd(conn_, why.c_str()) != 1) return ConnectionError("COPY");
+  while (PGresult* res = PQgetResult(conn_)) PQclear(res);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Connection::CopyIn(
+    absl::string_view table_sql, const std::vector<std::string>& columns,
+    const std::vector<std::vector<Value>>& rows) {
+  Statement statement{absl::StrCat("COPY ", table_sql, " FROM STDIN"), {}};
+  absl::Time start = absl::Now();
+  NotifyStart();
+  absl::Status begun = BeginCopy(table_sql, columns);
+  absl::StatusOr<int64_t> out = absl::UnknownError("not run");
+  if (!begun.ok()) {
+    out = begun;
+  } else {
+    absl::Status put = PutRows(rows);
+    if (put.ok()) {
+      out = EndCopy();
+    } else {
+      AbortCopy(put.message()).IgnoreError();
+      out = put;
+    }
+  }
+  NotifyDone(statement, start, out.status());
+  return out;
+}
+
+}  // namespace hyper::pg

@@ -1,0 +1,294 @@
+// The query service end to end: a real PostgreSQL database, the server
+// started in-process, every call over a real gRPC socket.
+#include "services/query/query_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <postgresql/libpq-fe.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libs/testing/test_database.h"
+#include "proto/hyper/query/v1/query.grpc.pb.h"
+#include "services/query/test_catalog.h"
+
+namespace hyper::query {
+namespace {
+
+
+class QueryServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = db->release();
+    Sql(kBlogSchemaSql);
+    Sql("INSERT INTO teams VALUES (1, 'core'), (2, 'edge');"
+        "INSERT INTO users VALUES (1, 'ann', 'ann@x.io', 1, NULL), (2, 'bob', NULL, NULL, NULL);"
+        "INSERT INTO posts (id, title, author_id, views, meta) VALUES"
+        " (1, 'first', 1, 10, '{\"k\": [1, 2]}'), (2, 'second', 1, 3, NULL),"
+        " (3, 'third', 2, 8, NULL);");
+    auto server = QueryServer::Start({.database_url = absl::StrCat(db_->url(), "?pool_size=4"),
+                                      .host = "127.0.0.1",
+                                      .port = 0});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    stub_ = v1::QueryService::NewStub(
+               grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials()))
+                .release();
+  }
+  static void TearDownTestSuite() {
+    delete stub_;
+    delete server_;
+    delete db_;
+  }
+
+  static void Sql(const std::string& sql) {
+    PGconn* conn = PQconnectdb(db_->conninfo().c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    EXPECT_TRUE(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
+        << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(conn);
+  }
+
+  template <typename Request, typename Response, typename Method>
+  static grpc::Status Call(Method method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return (stub_->*method)(&context, request, response);
+  }
+
+  static testing::TestDatabase* db_;
+  static QueryServer* server_;
+  static v1::QueryService::Stub* stub_;
+};
+
+testing::TestDatabase* QueryServerTest::db_ = nullptr;
+QueryServer* QueryServerTest::server_ = nullptr;
+v1::QueryService::Stub* QueryServerTest::stub_ = nullptr;
+
+TEST_F(QueryServerTest, QueryWithSelectRelatedAndPrefetch) {
+  v1::QueryRequest r;
+  r.set_model("users");
+  r.add_select_related("team");
+  r.add_prefetch_related("posts_by_author");
+  r.add_order_by()->set_field("id");
+  v1::QueryResponse response;
+  grpc::Status status = Call(&v1::QueryService::Stub::Query, r, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.rows_size(), 2);
+  EXPECT_EQ(response.columns(1).name(), "name");
+  EXPECT_EQ(response.columns(0).type(), v1::COLUMN_TYPE_INT);
+  const v1::Row& ann = response.rows(0);
+  EXPECT_EQ(ann.values(1).text_value(), "ann");
+  EXPECT_EQ(ann.related().at("team").values(1).text_value(), "core");
+  EXPECT_EQ(ann.prefetched().at("posts_by_author").rows_size(), 2);
+  const v1::Row& bob = response.rows(1);
+  EXPECT_EQ(bob.values(2).kind_case(), v1::Value::kNull);  // email
+  EXPECT_EQ(bob.related().count("team"), 0u);               // NULL team
+  EXPECT_EQ(bob.prefetched().at("posts_by_author").rows_size(), 1);
+  EXPECT_EQ(response.related_columns().at("posts_by_author").columns(1).name(), "title");
+}
+
+TEST_F(QueryServerTest, JsonFormatIsAReadyArray) {
+  v1::QueryRequest r;
+  r.set_model("posts");
+  r.add_values("id");
+  r.add_values("meta");
+  r.add_values("author__name");
+  *r.mutable_filter() = Cond("id", v1::EXACT, Int(1));
+  r.set_format(v1::JSON);
+  v1::QueryResponse response;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, r, &response).ok());
+  EXPECT_EQ(response.json(), R"([{"id":1,"meta":{"k": [1, 2]},"author__name":"ann"}])");
+  EXPECT_EQ(response.rows_size(), 0);
+}
+
+TEST_F(QueryServerTest, KeysetCursorPagesThrough) {
+  v1::QueryRequest r;
+  r.set_model("posts");
+  r.add_values("id");
+  r.add_order_by()->set_field("id");
+  r.set_limit(2);
+  v1::QueryResponse page1;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, r, &page1).ok());
+  ASSERT_EQ(page1.rows_size(), 2);
+  ASSERT_EQ(page1.next_cursor_size(), 1);
+  *r.mutable_after() = page1.next_cursor();
+  v1::QueryResponse page2;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, r, &page2).ok());
+  ASSERT_EQ(page2.rows_size(), 1);
+  EXPECT_EQ(page2.rows(0).values(0).int_value(), 3);
+  EXPECT_EQ(page2.next_cursor_size(), 0);
+}
+
+TEST_F(QueryServerTest, CountAndExists) {
+  v1::CountRequest c;
+  c.set_model("posts");
+  *c.mutable_filter() = Cond("author__name", v1::EXACT, Text("ann"));
+  v1::CountResponse count;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Count, c, &count).ok());
+  EXPECT_EQ(count.count(), 2);
+  v1::ExistsRequest e;
+  e.set_model("posts");
+  *e.mutable_filter() = Cond("views", v1::GT, Int(9));
+  v1::ExistsResponse exists;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Exists, e, &exists).ok());
+  EXPECT_TRUE(exists.exists());
+}
+
+TEST_F(QueryServerTest, WritesUpdateWithFExpressionBulkCreateDelete) {
+  v1::BulkCreateRequest b;
+  b.set_model("teams");
+  b.add_fields("id");
+  b.add_fields("name");
+  for (int i = 100; i < 1300; ++i) {
+    v1::Row* row = b.add_rows();
+    *row->add_values() = Int(i);
+    *row->add_values() = Text(absl::StrCat("t", i));
+  }
+  v1::BulkCreateResponse created;
+  grpc::Status status = Call(&v1::QueryService::Stub::BulkCreate, b, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.rows_created(), 1200);
+  ASSERT_EQ(created.rows_size(), 1200);
+  EXPECT_EQ(created.rows(1199).values(0).int_value(), 1299);
+
+  v1::UpdateRequest u;
+  u.set_model("teams");
+  *u.mutable_filter() = Cond("id", v1::GTE, Int(100));
+  v1::Assignment* a = u.add_set();
+  a->set_field("name");
+  *a->mutable_value() = Text("renamed");
+  v1::UpdateResponse updated;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Update, u, &updated).ok());
+  EXPECT_EQ(updated.rows_affected(), 1200);
+
+  v1::DeleteRequest d;
+  d.set_model("teams");
+  *d.mutable_filter() = Cond("name", v1::EXACT, Text("renamed"));
+  v1::DeleteResponse deleted;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Delete, d, &deleted).ok());
+  EXPECT_EQ(deleted.rows_affected(), 1200);
+}
+
+TEST_F(QueryServerTest, ConcurrentFExpressionUpdatesAreAtomic) {
+  // 200 concurrent clients each add 1 to views of post 3.
+  v1::UpdateRequest u;
+  u.set_model("posts");
+  *u.mutable_filter() = Cond("id", v1::EXACT, Int(3));
+  v1::Assignment* a = u.add_set();
+  a->set_field("views");
+  a->mutable_expression()->set_field("views");
+  a->mutable_expression()->set_op(v1::ADD);
+  *a->mutable_expression()->mutable_value() = Int(1);
+  u.add_returning("views");
+  v1::QueryRequest before;
+  before.set_model("posts");
+  before.add_values("views");
+  *before.mutable_filter() = Cond("id", v1::EXACT, Int(3));
+  v1::QueryResponse start;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, before, &start).ok());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 200; ++t) {
+    clients.emplace_back([&] {
+      v1::UpdateResponse response;
+      if (Call(&v1::QueryService::Stub::Update, u, &response).ok() &&
+          response.rows_affected() == 1) {
+        ++ok;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(ok.load(), 200);
+  v1::QueryResponse end;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, before, &end).ok());
+  EXPECT_EQ(end.rows(0).values(0).int_value(), start.rows(0).values(0).int_value() + 200);
+}
+
+TEST_F(QueryServerTest, ErrorsCarryTheRightCodeAndName) {
+  v1::QueryRequest unknown;
+  unknown.set_model("nope");
+  v1::QueryResponse response;
+  grpc::Status status = Call(&v1::QueryService::Stub::Query, unknown, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "unknown model 'nope'");
+
+  v1::BulkCreateRequest dup;
+  dup.set_model("teams");
+  dup.add_fields("id");
+  dup.add_fields("name");
+  v1::Row* row = dup.add_rows();
+  *row->add_values() = Int(1);
+  *row->add_values() = Text("again");
+  v1::BulkCreateResponse created;
+  status = Call(&v1::QueryService::Stub::BulkCreate, dup, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "teams_pkey")) << status.error_message();
+
+  v1::UpdateRequest bad_fk;
+  bad_fk.set_model("posts");
+  *bad_fk.mutable_filter() = Cond("id", v1::EXACT, Int(1));
+  v1::Assignment* a = bad_fk.add_set();
+  a->set_field("author_id");
+  *a->mutable_value() = Int(999);
+  v1::UpdateResponse updated;
+  status = Call(&v1::QueryService::Stub::Update, bad_fk, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "posts_author_id_fkey"))
+      << status.error_message();
+}
+
+TEST_F(QueryServerTest, InjectionAttemptsFailHarmlessly) {
+  v1::QueryRequest r;
+  r.set_model("posts; DROP TABLE posts");
+  v1::QueryResponse response;
+  EXPECT_EQ(Call(&v1::QueryService::Stub::Query, r, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  r.set_model("posts");
+  *r.mutable_filter() = Cond("title", v1::EXACT, Text("x' OR '1'='1"));
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, r, &response).ok());
+  EXPECT_EQ(response.rows_size(), 0);
+  v1::CountRequest c;
+  c.set_model("posts");
+  v1::CountResponse count;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Count, c, &count).ok());
+  EXPECT_GE(count.count(), 3);  // the table is still there
+}
+
+TEST_F(QueryServerTest, ExecuteListModelsAndStats) {
+  v1::ExecuteRequest e;
+  e.set_sql("SELECT $1::int8 + 1 AS n");
+  *e.add_params() = Int(41);
+  v1::ExecuteResponse executed;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Execute, e, &executed).ok());
+  EXPECT_EQ(executed.rows(0).values(0).int_value(), 42);
+  EXPECT_EQ(executed.columns(0).name(), "n");
+
+  Sql("CREATE TABLE IF NOT EXISTS later (id int8 PRIMARY KEY)");
+  v1::ListModelsRequest list;
+  list.set_reload(true);
+  v1::ListModelsResponse models;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::ListModels, list, &models).ok());
+  std::vector<std::string> names;
+  for (const v1::Model& m : models.models()) names.push_back(m.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"later", "posts", "teams", "users"}));
+
+  v1::Stats stats;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::GetStats, v1::GetStatsRequest(), &stats).ok());
+  EXPECT_GT(stats.pool().size(), 0);
+  EXPECT_GT(stats.statements().hits() + stats.statements().misses(), 0);
+}
+
+}  // namespace
+}  // namespace hyper::query

@@ -1,0 +1,94 @@
+// QueryServiceImpl: hyper.query.v1.QueryService on the callback API. Each
+// call is compiled against the catalog (services/query/sql_compiler.h) and
+// submitted to the driver's Executor, whose workers pipeline whatever is
+// queued on their connections; the reply is finished from the worker's
+// callback, so no gRPC thread ever blocks on PostgreSQL. Work that needs a
+// whole connection (several statements in one transaction) runs on a small
+// pool of blocking workers instead.
+//
+// Errors: compile errors are INVALID_ARGUMENT naming the field; database
+// errors keep the code the driver gives them (unique violation ->
+// ALREADY_EXISTS, foreign key -> FAILED_PRECONDITION, unreachable ->
+// UNAVAILABLE).
+#ifndef HYPER_SERVICES_QUERY_QUERY_SERVICE_H_
+#define HYPER_SERVICES_QUERY_QUERY_SERVICE_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/pg/executor.h"
+#include "libs/pg/pool.h"
+#include "proto/hyper/query/v1/query.grpc.pb.h"
+#include "services/query/catalog.h"
+
+namespace hyper::query {
+
+// Reads the catalog through one pooled connection.
+absl::StatusOr<Catalog> LoadCatalog(pg::Pool& pool);
+
+class QueryServiceImpl final : public v1::QueryService::CallbackService {
+ public:
+  // `pool` and `executor` must outlive the service.
+  QueryServiceImpl(pg::Pool* pool, pg::Executor* executor, Catalog catalog,
+                   int blocking_threads = 4);
+  ~QueryServiceImpl() override;
+
+  grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context,
+                                  const v1::QueryRequest* request,
+                                  v1::QueryResponse* response) override;
+  grpc::ServerUnaryReactor* Count(grpc::CallbackServerContext* context,
+                                  const v1::CountRequest* request,
+                                  v1::CountResponse* response) override;
+  grpc::ServerUnaryReactor* Exists(grpc::CallbackServerContext* context,
+                                   const v1::ExistsRequest* request,
+                                   v1::ExistsResponse* response) override;
+  grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
+                                   const v1::UpdateRequest* request,
+                                   v1::UpdateResponse* response) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* context,
+                                   const v1::DeleteRequest* request,
+                                   v1::DeleteResponse* response) override;
+  grpc::ServerUnaryReactor* BulkCreate(grpc::CallbackServerContext* context,
+                                       const v1::BulkCreateRequest* request,
+                                       v1::BulkCreateResponse* response) override;
+  grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
+                                    const v1::ExecuteRequest* request,
+                                    v1::ExecuteResponse* response) override;
+  grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                       const v1::ListModelsRequest* request,
+                                       v1::ListModelsResponse* response) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context,
+                                     const v1::GetStatsRequest* request,
+                                     v1::Stats* response) override;
+
+ private:
+  std::shared_ptr<const Catalog> catalog() const;
+  // Runs `work` on a blocking worker (it may hold a connection for long).
+  void RunBlocking(std::function<void()> work);
+  // Submits a compiled statement; `fill` copies its result into the reply
+  // before the call finishes. A compile error finishes the call at once.
+  grpc::ServerUnaryReactor* SubmitStatement(
+      grpc::CallbackServerContext* context, absl::StatusOr<pg::Statement> statement,
+      std::function<void(const pg::Result&)> fill);
+
+  pg::Pool* pool_;
+  pg::Executor* executor_;
+  mutable std::mutex catalog_mu_;
+  std::shared_ptr<const Catalog> catalog_;  // guarded by catalog_mu_
+
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  std::deque<std::function<void()>> work_;  // guarded by work_mu_
+  bool stopping_ = false;                   // guarded by work_mu_
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace hyper::query
+
+#endif  // HYPER_SERVICES_QUERY_QUERY_SERVICE_H_
