@@ -46,9 +46,11 @@ absl::StatusOr<Catalog> LoadCatalog(pg::Pool& pool) {
 }
 
 QueryServiceImpl::QueryServiceImpl(pg::Pool* pool, pg::Executor* executor,
-                                   Catalog catalog, int blocking_threads)
+                                   Catalog catalog, StatsFiller stats,
+                                   int blocking_threads)
     : pool_(pool),
       executor_(executor),
+      stats_(std::move(stats)),
       catalog_(std::make_shared<const Catalog>(std::move(catalog))) {
   for (int i = 0; i < blocking_threads; ++i) {
     workers_.emplace_back([this] {
@@ -328,6 +330,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(grpc::CallbackServerContext
   statements->set_hits(static_cast<int64_t>(s.statement_cache_hits));
   statements->set_misses(static_cast<int64_t>(s.statement_cache_misses));
   statements->set_evictions(static_cast<int64_t>(s.statement_cache_evictions));
+  if (stats_) stats_(response);
   Finish(reactor, absl::OkStatus());
   return reactor;
 }

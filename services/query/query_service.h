@@ -34,9 +34,14 @@ absl::StatusOr<Catalog> LoadCatalog(pg::Pool& pool);
 
 class QueryServiceImpl final : public v1::QueryService::CallbackService {
  public:
-  // `pool` and `executor` must outlive the service.
+  // Fills GetStats' reply (pool, statements, timer, heartbeat, slow
+  // queries); it runs on a gRPC thread and must not block on the database.
+  using StatsFiller = std::function<void(v1::Stats*)>;
+
+  // `pool` and `executor` must outlive the service. Without `stats`, GetStats
+  // reports the pool and statement cache only.
   QueryServiceImpl(pg::Pool* pool, pg::Executor* executor, Catalog catalog,
-                   int blocking_threads = 4);
+                   StatsFiller stats = nullptr, int blocking_threads = 4);
   ~QueryServiceImpl() override;
 
   grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context,
@@ -79,6 +84,7 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
 
   pg::Pool* pool_;
   pg::Executor* executor_;
+  StatsFiller stats_;
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const Catalog> catalog_;  // guarded by catalog_mu_
 
