@@ -290,5 +290,150 @@ TEST_F(QueryServerTest, ExecuteListModelsAndStats) {
   EXPECT_GT(stats.statements().hits() + stats.statements().misses(), 0);
 }
 
+TEST_F(QueryServerTest, CopyInStreamsRowsWithHostileTextAllOrNothing) {
+  Sql("CREATE TABLE IF NOT EXISTS notes (id int8 PRIMARY KEY, body text, n int4)");
+  v1::ListModelsRequest reload;
+  reload.set_reload(true);
+  v1::ListModelsResponse models;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::ListModels, reload, &models).ok());
+
+  const std::vector<std::string> bodies = {"tab\there", "new\nline", "back\\slash",
+                                           "\\N", "ünï \r end"};
+  {
+    grpc::ClientContext context;
+    v1::CopyInResponse response;
+    auto writer = stub_->CopyIn(&context, &response);
+    for (int m = 0; m < 3; ++m) {
+      v1::CopyInRequest message;
+      if (m == 0) {
+        message.set_model("notes");
+        message.add_fields("id");
+        message.add_fields("body");
+        message.add_fields("n");
+      }
+      for (int i = 0; i < 1000; ++i) {
+        int id = m * 1000 + i;
+        v1::Row* row = message.add_rows();
+        *row->add_values() = Int(id);
+        *row->add_values() = Text(bodies[id % bodies.size()]);
+        if (id % 7 == 0) {
+          row->add_values()->set_null(true);
+        } else {
+          *row->add_values() = Int(id % 100);
+        }
+      }
+      ASSERT_TRUE(writer->Write(message));
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.rows_written(), 3000);
+  }
+  v1::QueryRequest q;
+  q.set_model("notes");
+  q.add_values("body");
+  q.add_values("n");
+  q.add_order_by()->set_field("id");
+  q.set_limit(7);
+  v1::QueryResponse rows;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, q, &rows).ok());
+  for (int id = 0; id < 7; ++id) {
+    EXPECT_EQ(rows.rows(id).values(0).text_value(), bodies[id % bodies.size()]) << id;
+  }
+  EXPECT_EQ(rows.rows(0).values(1).kind_case(), v1::Value::kNull);
+  EXPECT_EQ(rows.rows(1).values(1).int_value(), 1);
+
+  // A bad row in the second message: the whole stream writes nothing.
+  {
+    grpc::ClientContext context;
+    v1::CopyInResponse response;
+    auto writer = stub_->CopyIn(&context, &response);
+    v1::CopyInRequest first;
+    first.set_model("notes");
+    first.add_fields("id");
+    first.add_fields("n");
+    v1::Row* ok_row = first.add_rows();
+    *ok_row->add_values() = Int(50000);
+    *ok_row->add_values() = Int(1);
+    writer->Write(first);
+    v1::CopyInRequest second;
+    v1::Row* bad = second.add_rows();
+    *bad->add_values() = Int(50001);
+    *bad->add_values() = Text("not a number");
+    writer->Write(second);
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "rows[1]: field 'n' is int, got text_value");
+  }
+  v1::CountRequest c;
+  c.set_model("notes");
+  v1::CountResponse count;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Count, c, &count).ok());
+  EXPECT_EQ(count.count(), 3000);
+}
+
+TEST_F(QueryServerTest, AtomicBatchThatFailsMidwayLeavesNoTrace) {
+  v1::BatchRequest batch;
+  batch.set_atomic(true);
+  v1::BulkCreateRequest* insert = batch.add_operations()->mutable_bulk_create();
+  insert->set_model("teams");
+  insert->add_fields("id");
+  insert->add_fields("name");
+  v1::Row* row = insert->add_rows();
+  *row->add_values() = Int(700);
+  *row->add_values() = Text("new");
+  v1::UpdateRequest* update = batch.add_operations()->mutable_update();
+  update->set_model("teams");
+  *update->mutable_filter() = Cond("id", v1::EXACT, Int(1));
+  v1::Assignment* a = update->add_set();
+  a->set_field("name");
+  *a->mutable_value() = Text("changed");
+  v1::BulkCreateRequest* duplicate = batch.add_operations()->mutable_bulk_create();
+  *duplicate = *insert;  // same key again: unique violation
+  v1::BatchResponse response;
+  grpc::Status status = Call(&v1::QueryService::Stub::Batch, batch, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << status.error_message();
+
+  v1::QueryRequest q;
+  q.set_model("teams");
+  q.add_values("name");
+  *q.mutable_filter() = Cond("id", v1::IN, v1::Value());
+  q.mutable_filter()->mutable_condition()->clear_value();
+  *q.mutable_filter()->mutable_condition()->add_values() = Int(1);
+  *q.mutable_filter()->mutable_condition()->add_values() = Int(700);
+  v1::QueryResponse rows;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Query, q, &rows).ok());
+  ASSERT_EQ(rows.rows_size(), 1);
+  EXPECT_EQ(rows.rows(0).values(0).text_value(), "core");  // update rolled back
+}
+
+TEST_F(QueryServerTest, PipelinedBatchReportsEachOperation) {
+  v1::BatchRequest batch;
+  v1::CountRequest* count = batch.add_operations()->mutable_count();
+  count->set_model("users");
+  v1::ExecuteRequest* bad = batch.add_operations()->mutable_execute();
+  bad->set_sql("SELECT * FROM no_such_table");
+  v1::ExistsRequest* exists = batch.add_operations()->mutable_exists();
+  exists->set_model("users");
+  *exists->mutable_filter() = Cond("name", v1::EXACT, Text("ann"));
+  v1::BatchResponse response;
+  grpc::Status status = Call(&v1::QueryService::Stub::Batch, batch, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).code(), 0);
+  EXPECT_EQ(response.results(0).count().count(), 2);
+  EXPECT_EQ(response.results(1).code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_TRUE(absl::StrContains(response.results(1).message(), "no_such_table"));
+  EXPECT_EQ(response.results(2).code(), 0);
+  EXPECT_TRUE(response.results(2).exists().exists());
+
+  v1::BatchRequest invalid;
+  invalid.add_operations()->mutable_count()->set_model("nope");
+  status = Call(&v1::QueryService::Stub::Batch, invalid, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "operations[0]: unknown model 'nope'");
+}
+
 }  // namespace
 }  // namespace hyper::query

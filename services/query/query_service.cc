@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/query/result_mapping.h"
 #include "services/query/sql_compiler.h"
+#include "services/query/values.h"
 
 namespace hyper::query {
 namespace {
@@ -284,6 +285,330 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Execute(grpc::CallbackServerContext*
     response->set_rows_affected(r.rows_affected);
     AppendRows(r, response->mutable_columns(), response->mutable_rows());
   });
+}
+
+// Streams CopyIn messages into one COPY ... FROM STDIN. Each message is
+// handled on a blocking worker (COPY holds its connection throughout), and
+// the next read starts only when it is done, so rows stay in order and
+// memory stays bounded by one message. Any error aborts the COPY: no row of
+// the stream is written.
+class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1::CopyInRequest> {
+ public:
+  CopyInReactor(QueryServiceImpl* service, v1::CopyInResponse* response)
+      : service_(service), response_(response), catalog_(service->catalog()) {
+    StartRead(&message_);
+  }
+
+  void OnReadDone(bool ok) override {
+    service_->RunBlocking([this, ok] {
+      if (!ok) {
+        End();
+        return;
+      }
+      absl::Status status = Handle();
+      if (!status.ok()) {
+        Fail(status);
+        return;
+      }
+      StartRead(&message_);
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  absl::Status Handle() {
+    if (!lease_.get()) {
+      if (message_.model().empty()) {
+        return absl::InvalidArgumentError("model: the first message must name the model");
+      }
+      absl::StatusOr<const ModelInfo*> model = catalog_->Get(message_.model());
+      if (!model.ok()) return model.status();
+      model_ = *model;
+      if (message_.fields_size() == 0) {
+        return absl::InvalidArgumentError("fields: the first message must list the fields");
+      }
+      for (const std::string& field : message_.fields()) {
+        const ColumnInfo* column = model_->FindColumn(field);
+        if (column == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "fields: unknown field '", field, "' on model '", model_->name, "'"));
+        }
+        columns_.push_back(column);
+        names_.push_back(field);
+      }
+      absl::StatusOr<pg::Pool::Lease> lease = service_->pool_->Acquire();
+      if (!lease.ok()) return lease.status();
+      lease_ = std::move(*lease);
+      if (absl::Status begun = lease_->BeginCopy(model_->QuotedTable(), names_); !begun.ok()) {
+        return begun;
+      }
+    } else if (!message_.model().empty() || message_.fields_size() > 0) {
+      return absl::InvalidArgumentError(
+          "model and fields: only the first message may set them");
+    }
+    std::vector<std::vector<pg::Value>> rows;
+    rows.reserve(message_.rows_size());
+    for (const v1::Row& row : message_.rows()) {
+      if (row.values_size() != static_cast<int>(columns_.size())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rows[", rows_seen_, "]: has ", row.values_size(), " values for ",
+            columns_.size(), " fields"));
+      }
+      std::vector<pg::Value> cells;
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        const v1::Value& v = row.values(static_cast<int>(c));
+        if (absl::Status s = CheckValue(v, columns_[c]->type, columns_[c]->name,
+                                        absl::StrCat("rows[", rows_seen_, "]"));
+            !s.ok()) {
+          return s;
+        }
+        cells.push_back(ToPg(v));
+      }
+      rows.push_back(std::move(cells));
+      ++rows_seen_;
+    }
+    return rows.empty() ? absl::OkStatus() : lease_->PutRows(rows);
+  }
+
+  void End() {
+    if (!lease_.get()) {
+      Finish(ToGrpc(absl::InvalidArgumentError("model: the stream sent no message")));
+      return;
+    }
+    absl::StatusOr<int64_t> written = lease_->EndCopy();
+    lease_ = pg::Pool::Lease();
+    if (!written.ok()) {
+      Finish(ToGrpc(written.status()));
+      return;
+    }
+    response_->set_rows_written(*written);
+    Finish(grpc::Status::OK);
+  }
+
+  void Fail(const absl::Status& status) {
+    if (lease_.get() != nullptr && lease_->in_copy()) {
+      (void)lease_->AbortCopy(status.message());
+    }
+    lease_ = pg::Pool::Lease();
+    Finish(ToGrpc(status));
+  }
+
+  QueryServiceImpl* service_;
+  v1::CopyInResponse* response_;
+  std::shared_ptr<const Catalog> catalog_;
+  v1::CopyInRequest message_;
+  const ModelInfo* model_ = nullptr;
+  std::vector<const ColumnInfo*> columns_;
+  std::vector<std::string> names_;
+  pg::Pool::Lease lease_;
+  int64_t rows_seen_ = 0;
+};
+
+grpc::ServerReadReactor<v1::CopyInRequest>* QueryServiceImpl::CopyIn(
+    grpc::CallbackServerContext* context, v1::CopyInResponse* response) {
+  return new CopyInReactor(this, response);
+}
+
+namespace {
+
+// One Batch operation, compiled: its statements and how to read them back.
+struct BatchOp {
+  std::vector<pg::Statement> statements;
+  std::function<void(const std::vector<pg::Result>&, v1::OperationResult*)> read;
+};
+
+absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Operation& op) {
+  BatchOp out;
+  switch (op.kind_case()) {
+    case v1::Operation::kQuery: {
+      if (op.query().prefetch_related_size() > 0) {
+        return absl::InvalidArgumentError(
+            "prefetch_related: not supported inside Batch (it needs the parents' "
+            "rows first); use Query");
+      }
+      absl::StatusOr<CompiledQuery> q = CompileQuery(catalog, op.query());
+      if (!q.ok()) return q.status();
+      out.statements.push_back(ToPg(q->statement));
+      auto plan = std::make_shared<CompiledQuery>(std::move(*q));
+      v1::ResultFormat format = op.query().format();
+      out.read = [plan, format](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        absl::StatusOr<v1::QueryResponse> built = BuildQueryResponse(*plan, r[0], {}, format);
+        if (built.ok()) {
+          *result->mutable_query() = std::move(*built);
+        } else {
+          result->set_code(static_cast<int>(built.status().code()));
+          result->set_message(std::string(built.status().message()));
+        }
+      };
+      return out;
+    }
+    case v1::Operation::kCount: {
+      absl::StatusOr<SqlStatement> s = CompileCount(catalog, op.count());
+      if (!s.ok()) return s.status();
+      out.statements.push_back(ToPg(*s));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        result->mutable_count()->set_count(r[0].rows.empty() ? 0 : r[0].rows[0][0].int64());
+      };
+      return out;
+    }
+    case v1::Operation::kExists: {
+      absl::StatusOr<SqlStatement> s = CompileExists(catalog, op.exists());
+      if (!s.ok()) return s.status();
+      out.statements.push_back(ToPg(*s));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        result->mutable_exists()->set_exists(!r[0].rows.empty());
+      };
+      return out;
+    }
+    case v1::Operation::kUpdate: {
+      absl::StatusOr<CompiledWrite> w = CompileUpdate(catalog, op.update());
+      if (!w.ok()) return w.status();
+      out.statements.push_back(ToPg(w->statement));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        v1::UpdateResponse* u = result->mutable_update();
+        u->set_rows_affected(r[0].rows_affected);
+        if (!r[0].column_names.empty()) {
+          AppendRows(r[0], u->mutable_columns(), u->mutable_rows());
+        }
+      };
+      return out;
+    }
+    case v1::Operation::kDelete: {
+      absl::StatusOr<SqlStatement> s = CompileDelete(catalog, op.delete_());
+      if (!s.ok()) return s.status();
+      out.statements.push_back(ToPg(*s));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        result->mutable_delete_()->set_rows_affected(r[0].rows_affected);
+      };
+      return out;
+    }
+    case v1::Operation::kBulkCreate: {
+      absl::StatusOr<std::vector<CompiledWrite>> batches =
+          CompileBulkCreate(catalog, op.bulk_create());
+      if (!batches.ok()) return batches.status();
+      for (const CompiledWrite& b : *batches) out.statements.push_back(ToPg(b.statement));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        v1::BulkCreateResponse* b = result->mutable_bulk_create();
+        for (const pg::Result& part : r) {
+          b->set_rows_created(b->rows_created() + part.rows_affected);
+          google::protobuf::RepeatedPtrField<v1::Column> ignored;
+          AppendRows(part, b->columns_size() == 0 ? b->mutable_columns() : &ignored,
+                     b->mutable_rows());
+        }
+      };
+      return out;
+    }
+    case v1::Operation::kExecute: {
+      if (op.execute().sql().empty()) {
+        return absl::InvalidArgumentError("execute.sql: must not be empty");
+      }
+      pg::Statement s{op.execute().sql(), {}};
+      for (const v1::Value& v : op.execute().params()) s.params.push_back(ToPg(v));
+      out.statements.push_back(std::move(s));
+      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+        v1::ExecuteResponse* e = result->mutable_execute();
+        e->set_rows_affected(r[0].rows_affected);
+        AppendRows(r[0], e->mutable_columns(), e->mutable_rows());
+      };
+      return out;
+    }
+    case v1::Operation::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("operation: empty");
+}
+
+constexpr int kMaxBatchOperations = 10000;
+
+}  // namespace
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* context,
+                                                  const v1::BatchRequest* request,
+                                                  v1::BatchResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->operations_size() > kMaxBatchOperations) {
+    Finish(reactor, absl::InvalidArgumentError(absl::StrCat(
+                        "operations: at most ", kMaxBatchOperations, ", got ",
+                        request->operations_size())));
+    return reactor;
+  }
+  std::shared_ptr<const Catalog> cat = catalog();
+  auto ops = std::make_shared<std::vector<BatchOp>>();
+  for (int i = 0; i < request->operations_size(); ++i) {
+    absl::StatusOr<BatchOp> op = CompileOperation(*cat, request->operations(i));
+    if (!op.ok()) {
+      Finish(reactor, absl::Status(op.status().code(),
+                                   absl::StrCat("operations[", i, "]: ", op.status().message())));
+      return reactor;
+    }
+    ops->push_back(std::move(*op));
+  }
+  bool atomic = request->atomic();
+  RunBlocking([this, cat, ops, atomic, reactor, response] {
+    absl::StatusOr<pg::Pool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) {
+      Finish(reactor, lease.status());
+      return;
+    }
+    // Each operation's results (or error), in order.
+    std::vector<absl::StatusOr<std::vector<pg::Result>>> outcomes;
+    if (atomic) {
+      std::vector<pg::Statement> all;
+      for (const BatchOp& op : *ops) {
+        all.insert(all.end(), op.statements.begin(), op.statements.end());
+      }
+      absl::StatusOr<std::vector<pg::Result>> done = (*lease)->ExecAtomic(all);
+      if (!done.ok()) {
+        Finish(reactor, done.status());
+        return;
+      }
+      size_t next = 0;
+      for (const BatchOp& op : *ops) {
+        std::vector<pg::Result> mine;
+        for (size_t i = 0; i < op.statements.size(); ++i) mine.push_back(std::move((*done)[next++]));
+        outcomes.push_back(std::move(mine));
+      }
+    } else {
+      // Runs of single-statement operations go out as one pipeline; an
+      // operation of several statements (a large BulkCreate) runs in its own
+      // transaction at its place in the order, so it stays all or nothing.
+      size_t i = 0;
+      while (i < ops->size()) {
+        if ((*ops)[i].statements.size() > 1) {
+          outcomes.push_back((*lease)->ExecAtomic((*ops)[i].statements));
+          ++i;
+          continue;
+        }
+        size_t end = i;
+        std::vector<pg::Statement> run;
+        while (end < ops->size() && (*ops)[end].statements.size() == 1) {
+          run.push_back((*ops)[end].statements[0]);
+          ++end;
+        }
+        std::vector<absl::StatusOr<pg::Result>> results = (*lease)->ExecPipelined(run);
+        for (auto& r : results) {
+          if (r.ok()) {
+            outcomes.push_back(std::vector<pg::Result>{std::move(*r)});
+          } else {
+            outcomes.push_back(r.status());
+          }
+        }
+        i = end;
+      }
+    }
+    for (size_t i = 0; i < ops->size(); ++i) {
+      v1::OperationResult* result = response->add_results();
+      if (!outcomes[i].ok()) {
+        result->set_code(static_cast<int>(outcomes[i].status().code()));
+        result->set_message(std::string(outcomes[i].status().message()));
+        continue;
+      }
+      (*ops)[i].read(*outcomes[i], result);
+    }
+    Finish(reactor, absl::OkStatus());
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::ListModels(grpc::CallbackServerContext* context,

@@ -65,6 +65,11 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   grpc::ServerUnaryReactor* Execute(grpc::CallbackServerContext* context,
                                     const v1::ExecuteRequest* request,
                                     v1::ExecuteResponse* response) override;
+  grpc::ServerReadReactor<v1::CopyInRequest>* CopyIn(
+      grpc::CallbackServerContext* context, v1::CopyInResponse* response) override;
+  grpc::ServerUnaryReactor* Batch(grpc::CallbackServerContext* context,
+                                  const v1::BatchRequest* request,
+                                  v1::BatchResponse* response) override;
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override;
@@ -73,6 +78,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
                                      v1::Stats* response) override;
 
  private:
+  class CopyInReactor;
+
   std::shared_ptr<const Catalog> catalog() const;
   // Runs `work` on a blocking worker (it may hold a connection for long).
   void RunBlocking(std::function<void()> work);
