@@ -373,6 +373,31 @@ TEST_F(QueryServerTest, CopyInStreamsRowsWithHostileTextAllOrNothing) {
   EXPECT_EQ(count.count(), 3000);
 }
 
+TEST_F(QueryServerTest, ExplainAQueryAndAnAnalyzedWriteThatLeavesNoTrace) {
+  v1::ExplainRequest e;
+  v1::QueryRequest* q = e.mutable_query();
+  q->set_model("posts");
+  *q->mutable_filter() = Cond("id", v1::EXACT, Int(1));
+  v1::ExplainResponse plan;
+  grpc::Status status = Call(&v1::QueryService::Stub::Explain, e, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(plan.root().node_type().empty());
+  EXPECT_TRUE(absl::StrContains(plan.sql(), "WHERE (t0.\"id\" = $1)")) << plan.sql();
+
+  v1::ExplainRequest write;
+  write.mutable_execute()->set_sql("UPDATE posts SET views = views + 1000");
+  write.set_analyze(true);
+  write.set_buffers(true);
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Explain, write, &plan).ok());
+  EXPECT_GT(plan.execution_ms(), 0);
+  v1::CountRequest c;
+  c.set_model("posts");
+  *c.mutable_filter() = Cond("views", v1::GTE, Int(1000));
+  v1::CountResponse count;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Count, c, &count).ok());
+  EXPECT_EQ(count.count(), 0);  // rolled back
+}
+
 TEST_F(QueryServerTest, AtomicBatchThatFailsMidwayLeavesNoTrace) {
   v1::BatchRequest batch;
   batch.set_atomic(true);

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "services/query/explain_plan.h"
 #include "services/query/result_mapping.h"
 #include "services/query/sql_compiler.h"
 #include "services/query/values.h"
@@ -607,6 +608,41 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
       (*ops)[i].read(*outcomes[i], result);
     }
     Finish(reactor, absl::OkStatus());
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Explain(grpc::CallbackServerContext* context,
+                                                    const v1::ExplainRequest* request,
+                                                    v1::ExplainResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  SqlStatement statement;
+  if (request->has_query()) {
+    absl::StatusOr<CompiledQuery> compiled = CompileQuery(*catalog(), request->query());
+    if (!compiled.ok()) {
+      Finish(reactor, compiled.status());
+      return reactor;
+    }
+    statement = std::move(compiled->statement);
+  } else if (request->has_execute() && !request->execute().sql().empty()) {
+    statement.sql = request->execute().sql();
+    statement.params.assign(request->execute().params().begin(),
+                            request->execute().params().end());
+  } else {
+    Finish(reactor, absl::InvalidArgumentError("target: set query or execute.sql"));
+    return reactor;
+  }
+  bool analyze = request->analyze();
+  bool buffers = request->buffers();
+  RunBlocking([this, statement = std::move(statement), analyze, buffers, reactor, response] {
+    absl::StatusOr<pg::Pool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) {
+      Finish(reactor, lease.status());
+      return;
+    }
+    absl::StatusOr<v1::ExplainResponse> plan = RunExplain(**lease, statement, analyze, buffers);
+    if (plan.ok()) *response = std::move(*plan);
+    Finish(reactor, plan.status());
   });
   return reactor;
 }
