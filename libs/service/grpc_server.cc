@@ -56,6 +56,16 @@ std::string GrpcServer::address() const {
   return absl::StrCat(options_.host, ":", port_);
 }
 
+void GrpcServer::SetServing(bool serving) {
+  // server_ lives until the destructor; the health service itself ignores
+  // updates after its Shutdown(), so a late call cannot undo NOT_SERVING.
+  if (server_ == nullptr) return;
+  if (grpc::HealthCheckServiceInterface* health =
+          server_->GetHealthCheckService()) {
+    health->SetServingStatus(serving);
+  }
+}
+
 void GrpcServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;

@@ -54,6 +54,12 @@ class GrpcServer {
   // "host:port" as bound.
   std::string address() const;
 
+  // Sets the overall grpc.health.v1 status (the "" service, which is every
+  // service here): SERVING when `serving`, NOT_SERVING otherwise, e.g. from a
+  // database heartbeat. Thread-safe; no effect once Shutdown() has started
+  // (health then stays NOT_SERVING).
+  void SetServing(bool serving);
+
   // Marks the server NOT_SERVING, stops accepting calls, and waits up to
   // `grace` for calls in flight before cancelling them. Idempotent.
   void Shutdown(absl::Duration grace);

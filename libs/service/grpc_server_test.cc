@@ -90,6 +90,20 @@ TEST(GrpcServerTest, ServesTheStandardHealthServiceUntilShutdown) {
   EXPECT_EQ(HealthCheck(port), -1);  // nobody listens any more
 }
 
+TEST(GrpcServerTest, SetServingFlipsTheHealthStatus) {
+  auto server = StartLoopback("query");
+  ASSERT_TRUE(server.ok()) << server.status();
+  int port = (*server)->port();
+  (*server)->SetServing(false);
+  EXPECT_EQ(HealthCheck(port), 2);  // NOT_SERVING
+  (*server)->SetServing(false);     // repeating a status is harmless
+  EXPECT_EQ(HealthCheck(port), 2);
+  (*server)->SetServing(true);
+  EXPECT_EQ(HealthCheck(port), 1);  // SERVING
+  (*server)->Shutdown(absl::Seconds(1));
+  (*server)->SetServing(true);      // ignored after shutdown, no crash
+}
+
 TEST(GrpcServerTest, ReportsExtraEndpoints) {
   auto server = GrpcServer::Start({.service_name = "edge",
                                    .host = "127.0.0.1",

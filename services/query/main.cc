@@ -2,6 +2,7 @@
 // Flags, signals, start: the wiring lives in query_server.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -14,10 +15,21 @@
 ABSL_FLAG(std::string, database, "",
           "PostgreSQL URL, e.g. postgres://user@host:5432/db?pool_size=20 "
           "(default: $DATABASE_URL).");
-ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind the gRPC server to.");
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind the gRPC and admin HTTP servers to.");
 ABSL_FLAG(int, port, 50051, "gRPC port; 0 picks a free port.");
 ABSL_FLAG(int, executor_threads, 0,
           "Threads running statements (one connection each); 0 = pool size.");
+ABSL_FLAG(std::optional<int>, admin_port, std::nullopt,
+          "Admin HTTP port (GET /metrics, GET /healthz) on --host; 0 picks a free "
+          "port, -1 turns it off. Unset: 9051, or 0 when --port=0.");
+ABSL_FLAG(int, slow_query_ms, 100,
+          "Statements taking at least this many milliseconds are logged to "
+          "the hyper_slow_queries table.");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(1),
+          "How often the database is probed with SELECT 1 (e.g. 1s, 200ms).");
+ABSL_FLAG(int, heartbeat_failures, 3,
+          "Failed heartbeats in a row before gRPC health turns NOT_SERVING "
+          "and /healthz 503.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, calls in flight get this long to finish.");
 
@@ -33,12 +45,19 @@ int main(int argc, char** argv) {
       .host = absl::GetFlag(FLAGS_host),
       .port = absl::GetFlag(FLAGS_port),
       .executor_threads = absl::GetFlag(FLAGS_executor_threads),
+      .slow_query = absl::Milliseconds(absl::GetFlag(FLAGS_slow_query_ms)),
+      .heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval),
+      .heartbeat_failures = absl::GetFlag(FLAGS_heartbeat_failures),
+      .admin_port = absl::GetFlag(FLAGS_admin_port),
   });
   if (!server.ok()) {
     std::fprintf(stderr, "hyper query: cannot start: %s\n", server.status().ToString().c_str());
     return 1;
   }
   std::printf("hyper query: serving grpc on %s\n", (*server)->address().c_str());
+  if ((*server)->admin_port() >= 0) {
+    std::printf("hyper query: serving http on %s\n", (*server)->admin_address().c_str());
+  }
   std::fflush(stdout);
   int signal = hyper::service::WaitForShutdownSignal();
   std::printf("hyper query: signal %d, shutting down\n", signal);

@@ -8,6 +8,10 @@
 #                                    `HYPER_PG_URL=<url>` on stdout.
 #   private_pg.sh stop DIR           stops the server by its own PID file and
 #                                    deletes DIR.
+#   private_pg.sh restart DIR        stops the server of DIR if it runs (the
+#                                    folder and data stay) and starts it again
+#                                    on the port it had, so its URL still
+#                                    works (outage tests).
 #   private_pg.sh sweep              stops and deletes every instance whose
 #                                    owner process is gone (a crashed run).
 #
@@ -45,7 +49,7 @@ alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 
 # Stops the postmaster of DIR by the PID in its own postmaster.pid: SIGINT
 # (fast shutdown), then SIGQUIT (immediate), then SIGKILL.
-stop_dir() {
+stop_postmaster() {
   local dir="$1" pid="" i
   if [[ -f "$dir/data/postmaster.pid" ]]; then
     pid="$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
@@ -59,6 +63,12 @@ stop_dir() {
     fi
     if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
+}
+
+# Stops the postmaster of DIR and deletes DIR.
+stop_dir() {
+  local dir="$1"
+  stop_postmaster "$dir"
   case "$dir" in
     "$ROOT/$PREFIX"*) rm -rf -- "$dir" ;;
     *) log "refusing to delete $dir: not a private_pg folder"; return 1 ;;
@@ -75,6 +85,33 @@ sweep() {
       stop_dir "$dir" || true
     fi
   done
+}
+
+# Starts the cluster in DIR on PORT; fails if it does not come up.
+pg_start() {
+  local bindir="$1" dir="$2" port="$3"
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port \
+          -c unix_socket_directories=$dir/socket \
+          -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+          -c max_connections=300 -c shared_buffers=256MB" \
+      start >/dev/null 2>&1
+}
+
+restart() {
+  local dir="$1" bindir port
+  bindir="$(pg_bindir)"
+  port="$(cat "$dir/port" 2>/dev/null || true)"
+  if [[ -z "$port" ]]; then
+    log "$dir has no port file: not started by this script's start"
+    exit 1
+  fi
+  stop_postmaster "$dir"
+  if ! pg_start "$bindir" "$dir" "$port"; then
+    log "PostgreSQL did not restart on port $port; its log:"
+    tail -n 20 "$dir/server.log" >&2 || true
+    exit 1
+  fi
 }
 
 start() {
@@ -95,12 +132,8 @@ start() {
   fi
   for attempt in 1 2 3 4 5 6 7 8; do
     port=$((20000 + RANDOM % 30000))
-    if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port \
-            -c unix_socket_directories=$dir/socket \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-            -c max_connections=300 -c shared_buffers=256MB" \
-        start >/dev/null 2>&1; then
+    if pg_start "$bindir" "$dir" "$port"; then
+      echo "$port" >"$dir/port"
       echo "HYPER_PG_DIR=$dir"
       echo "HYPER_PG_URL=postgresql://postgres@127.0.0.1:$port/postgres"
       return 0
@@ -119,6 +152,7 @@ start() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) [[ -n "${2:-}" ]] || { log "usage: $0 stop DIR"; exit 2; }; stop_dir "$2" ;;
+  restart) [[ -n "${2:-}" ]] || { log "usage: $0 restart DIR"; exit 2; }; restart "$2" ;;
   sweep) sweep ;;
-  *) echo "usage: $0 start [OWNER_PID] | stop DIR | sweep" >&2; exit 2 ;;
+  *) echo "usage: $0 start [OWNER_PID] | stop DIR | restart DIR | sweep" >&2; exit 2 ;;
 esac
