@@ -18,7 +18,7 @@ ABSL_FLAG(std::string, database, "",
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind the gRPC and admin HTTP servers to.");
 ABSL_FLAG(int, port, 50051, "gRPC port; 0 picks a free port.");
 ABSL_FLAG(int, executor_threads, 0,
-          "Threads running statements (one connection each); 0 = pool size.");
+          "Threads running statements (one connection each, pipelined); 0 = half the cores.");
 ABSL_FLAG(std::optional<int>, admin_port, std::nullopt,
           "Admin HTTP port (GET /metrics, GET /healthz) on --host; 0 picks a free "
           "port, -1 turns it off. Unset: 9051, or 0 when --port=0.");

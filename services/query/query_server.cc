@@ -1,6 +1,8 @@
 #include "services/query/query_server.h"
 
 #include <cstdint>
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -68,7 +70,15 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
   }
   absl::StatusOr<Catalog> catalog = LoadCatalog(*server->pool_);
   if (!catalog.ok()) return catalog.status();
-  int threads = options.executor_threads > 0 ? options.executor_threads : url->pool.size;
+  // Each executor thread pipelines everything queued on its connection, so a
+  // few threads go further than many: with one per connection, 16 threads on
+  // 2 cores spent their time switching (pk suite: 10.8K ops/s with 16,
+  // 18.4K with 1, tools/bench/query_vs_peers.sh).
+  int threads = options.executor_threads;
+  if (threads <= 0) {
+    int cores = static_cast<int>(std::thread::hardware_concurrency());
+    threads = std::clamp(cores / 2, 1, url->pool.size);
+  }
   server->executor_ = std::make_unique<pg::Executor>(server->pool_.get(), threads);
   server->slow_refresher_ = std::thread([self] { self->RunSlowQueryRefresher(); });
   server->service_ = std::make_unique<QueryServiceImpl>(

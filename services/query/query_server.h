@@ -49,7 +49,8 @@ struct QueryServerOptions {
   std::string database_url;
   std::string host = "0.0.0.0";
   int port = 50051;
-  // Executor worker threads (each holds one connection); 0: the pool size.
+  // Executor worker threads (each holds one connection and pipelines what is
+  // queued on it); 0: half the CPU cores, at least 1, at most the pool size.
   int executor_threads = 0;
   // Statements at least this slow go to hyper_slow_queries.
   absl::Duration slow_query = absl::Milliseconds(100);

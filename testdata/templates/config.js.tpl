@@ -1,0 +1,2 @@
+{{%AUTOESCAPE context="JAVASCRIPT"}}
+var config = {name: '{{V}}'};

@@ -1,0 +1,2 @@
+{{%AUTOESCAPE context="HTML"}}
+<div>{{>CHILD}}</div>

@@ -1,0 +1,3 @@
+{{%AUTOESCAPE context="HTML"}}
+<p>
+{{V:none}}</p>

@@ -1,0 +1,3 @@
+{{%AUTOESCAPE context="HTML"}}
+<html><body>{{>HEADER}}
+<main>{{BODY}}</main></body></html>

@@ -1,0 +1,4 @@
+{{%AUTOESCAPE context="HTML"}}
+<ul>
+{{#ITEM}}<li>{{NAME}}</li>
+</ul>
