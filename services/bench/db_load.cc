@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -187,6 +188,22 @@ absl::StatusOr<DbLoadResult> RunCopy(const DbLoadOptions& options, v1::QueryServ
   return result;
 }
 
+// One channel per address for the whole process. Besides saving connection
+// setup between suites, this avoids a gRPC 1.51 race: destroying the last
+// channel that used the callback API shuts down a shared completion queue,
+// and a channel created right after can race that shutdown (ASan reported a
+// double free in grpc_cq_internal_unref when tests ran suites back to back).
+std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address) {
+  static std::mutex mu;
+  static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
+  std::lock_guard<std::mutex> lock(mu);
+  std::shared_ptr<grpc::Channel>& channel = (*channels)[address];
+  if (channel == nullptr) {
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  }
+  return channel;
+}
+
 }  // namespace
 
 absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
@@ -198,8 +215,7 @@ absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
   if (options.in_flight < 1 || options.accounts < 1 || options.rows < 1) {
     return absl::InvalidArgumentError("in_flight, accounts and rows: must be >= 1");
   }
-  auto stub = v1::QueryService::NewStub(
-      grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials()));
+  auto stub = v1::QueryService::NewStub(ChannelFor(options.address));
   if (options.suite == "copy") return RunCopy(options, stub.get());
   Driver driver(options, stub.get());
   return driver.Run();

@@ -71,6 +71,12 @@ class Conformance : public ::testing::Test {
 ServiceProcess* Conformance::edge_ = nullptr;
 int Conformance::port_ = 0;
 
+// A string literal with its embedded NULs, sized from the array itself.
+template <size_t N>
+std::string Bytes(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
+
 struct Case {
   const char* name;
   std::string request;
@@ -89,9 +95,9 @@ TEST_F(Conformance, MalformedRequestsAreRefusedWithTheRightStatus) {
       {"unknown coding", "POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
       {"obs-fold", "GET /json HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", 400},
       {"bare CR", "GET /json HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400},
-      {"NUL in method", std::string("G\0T /json HTTP/1.1\r\nHost: x\r\n\r\n", 33), 400},
+      {"NUL in method", Bytes("G\0T /json HTTP/1.1\r\nHost: x\r\n\r\n"), 400},
       {"control byte in target", "GET /js\x01on HTTP/1.1\r\nHost: x\r\n\r\n", 400},
-      {"NUL in header name", std::string("GET /json HTTP/1.1\r\nHost: x\r\nX\0A: 1\r\n\r\n", 39), 400},
+      {"NUL in header name", Bytes("GET /json HTTP/1.1\r\nHost: x\r\nX\0A: 1\r\n\r\n"), 400},
       {"space before colon", "GET /json HTTP/1.1\r\nHost : x\r\n\r\n", 400},
       {"HTTP/2.0", "GET /json HTTP/2.0\r\nHost: x\r\n\r\n", 505},
       {"HTTP/0.9 style", "GET /json HTTP/0.9\r\nHost: x\r\n\r\n", 505},
