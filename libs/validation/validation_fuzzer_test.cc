@@ -3,12 +3,9 @@
 // every seed without a fuzzing toolchain.
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
 
 #include "gtest/gtest.h"
+#include "libs/testing/fuzz_corpus.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
@@ -16,22 +13,7 @@ namespace hyper::validation {
 namespace {
 
 TEST(ValidationFuzzerTest, ReplaysSeedCorpus) {
-  // Tests run in the runfiles root of the workspace.
-  const std::filesystem::path corpus = "testdata/validation/corpus";
-  ASSERT_TRUE(std::filesystem::is_directory(corpus)) << corpus;
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    ASSERT_TRUE(in) << entry.path();
-    const std::string bytes((std::istreambuf_iterator<char>(in)),
-                            std::istreambuf_iterator<char>());
-    SCOPED_TRACE(entry.path().string());
-    EXPECT_EQ(LLVMFuzzerTestOneInput(
-                  reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-              0);
-    ++files;
-  }
-  EXPECT_GE(files, 15);
+  EXPECT_GE(testing::ReplayCorpus("testdata/validation/corpus", LLVMFuzzerTestOneInput), 15);
 }
 
 TEST(ValidationFuzzerTest, EmptyAndTinyInputs) {
