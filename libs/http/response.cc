@@ -4,22 +4,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/http/parser.h"
 
 namespace hyper::http {
 namespace {
-
-bool IsTokenChar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-    case '+': case '-': case '.': case '^': case '_': case '`': case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool SafeValue(absl::string_view value) {
   for (unsigned char c : value) {
@@ -138,7 +126,7 @@ void ResponseWriter::EndHead() {
 bool ResponseWriter::AddHeader(absl::string_view name, absl::string_view value) {
   if (name.empty()) return false;
   for (unsigned char c : name) {
-    if (!IsTokenChar(c)) return false;
+    if (!internal::IsTokenChar(c)) return false;
   }
   if (!SafeValue(value)) return false;
   out_->append(name.data(), name.size());
