@@ -61,18 +61,21 @@ class Cache {
   // The value, or std::nullopt on a miss (absent or expired).
   virtual absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) = 0;
 
-  // One result per key, in the order of `keys`.
+  // One result per key, in the order of `keys`. This default calls Get for
+  // each key and stops at the first error; a remote cache may override it
+  // with one round trip.
   virtual absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) = 0;
+      const std::vector<std::string>& keys);
 
   // Stores `value`, replacing any previous one. InvalidArgumentError if the
   // value is over the implementation's size limit.
   virtual absl::Status Set(absl::string_view key, absl::string_view value,
                            absl::Duration ttl = absl::ZeroDuration()) = 0;
 
-  // Set for each pair; stops at, and returns, the first error.
+  // Set for each pair; stops at, and returns, the first error (the default
+  // does exactly that).
   virtual absl::Status SetMany(const KeyValues& entries,
-                               absl::Duration ttl = absl::ZeroDuration()) = 0;
+                               absl::Duration ttl = absl::ZeroDuration());
 
   // Stores `value` only if `key` is absent (or expired). Returns whether it
   // was stored.
@@ -82,8 +85,9 @@ class Cache {
   // Returns whether `key` was present.
   virtual absl::StatusOr<bool> Delete(absl::string_view key) = 0;
 
-  // Returns how many of `keys` were present.
-  virtual absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) = 0;
+  // Returns how many of `keys` were present. The default calls Delete for
+  // each key and stops at the first error.
+  virtual absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys);
 
   // Adds `delta` to the decimal integer stored at `key` (a missing key starts
   // at 0 and never expires; an existing key keeps its ttl) and returns the new

@@ -129,18 +129,6 @@ absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view ke
   return entry->value;
 }
 
-absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
-    const std::vector<std::string>& keys) {
-  std::vector<std::optional<std::string>> values;
-  values.reserve(keys.size());
-  for (const std::string& key : keys) {
-    absl::StatusOr<std::optional<std::string>> value = Get(key);
-    if (!value.ok()) return value.status();
-    values.push_back(*std::move(value));
-  }
-  return values;
-}
-
 absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
                               absl::Duration ttl) {
   Shard& shard = ShardFor(key);
@@ -152,13 +140,6 @@ absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
   const absl::Time now = options_.clock();
   std::lock_guard<std::mutex> lock(shard.mu);
   StoreLocked(shard, key, value, Expiry(now, ttl), now);
-  return absl::OkStatus();
-}
-
-absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
-  for (const auto& [key, value] : entries) {
-    if (absl::Status status = Set(key, value, ttl); !status.ok()) return status;
-  }
   return absl::OkStatus();
 }
 
@@ -186,16 +167,6 @@ absl::StatusOr<bool> LocMemCache::Delete(absl::string_view key) {
   RemoveLocked(shard, shard.index.find(key)->second);
   ++shard.stats.deletes;
   return true;
-}
-
-absl::StatusOr<int64_t> LocMemCache::DeleteMany(const std::vector<std::string>& keys) {
-  int64_t deleted = 0;
-  for (const std::string& key : keys) {
-    absl::StatusOr<bool> existed = Delete(key);
-    if (!existed.ok()) return existed.status();
-    deleted += *existed ? 1 : 0;
-  }
-  return deleted;
 }
 
 absl::StatusOr<int64_t> LocMemCache::Incr(absl::string_view key, int64_t delta) {

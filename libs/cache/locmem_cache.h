@@ -59,16 +59,11 @@ class LocMemCache final : public Cache {
   ~LocMemCache() override;
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
-  absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;
-  absl::Status SetMany(const KeyValues& entries,
-                       absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
                            absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Delete(absl::string_view key) override;
-  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) override;
   absl::StatusOr<int64_t> Incr(absl::string_view key, int64_t delta = 1) override;
   absl::StatusOr<std::string> GetOrSet(absl::string_view key, absl::Duration ttl,
                                        const Compute& compute) override;

@@ -56,18 +56,6 @@ absl::StatusOr<std::optional<std::string>> TwoTierCache::Get(absl::string_view k
   return remote;
 }
 
-absl::StatusOr<std::vector<std::optional<std::string>>> TwoTierCache::GetMany(
-    const std::vector<std::string>& keys) {
-  std::vector<std::optional<std::string>> values;
-  values.reserve(keys.size());
-  for (const std::string& key : keys) {
-    absl::StatusOr<std::optional<std::string>> value = Get(key);
-    if (!value.ok()) return value.status();
-    values.push_back(*std::move(value));
-  }
-  return values;
-}
-
 absl::Status TwoTierCache::Set(absl::string_view key, absl::string_view value,
                                absl::Duration ttl) {
   if (absl::Status status = l1_->Set(key, value, L1Ttl(ttl)); !status.ok()) {
@@ -76,13 +64,6 @@ absl::Status TwoTierCache::Set(absl::string_view key, absl::string_view value,
   }
   L2Ok(l2_->Set(key, value, ttl));
   Bump(sets_);
-  return absl::OkStatus();
-}
-
-absl::Status TwoTierCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
-  for (const auto& [key, value] : entries) {
-    if (absl::Status status = Set(key, value, ttl); !status.ok()) return status;
-  }
   return absl::OkStatus();
 }
 
@@ -115,16 +96,6 @@ absl::StatusOr<bool> TwoTierCache::Delete(absl::string_view key) {
   const bool existed = *local || remote_existed;
   if (existed) Bump(deletes_);
   return existed;
-}
-
-absl::StatusOr<int64_t> TwoTierCache::DeleteMany(const std::vector<std::string>& keys) {
-  int64_t deleted = 0;
-  for (const std::string& key : keys) {
-    absl::StatusOr<bool> existed = Delete(key);
-    if (!existed.ok()) return existed.status();
-    deleted += *existed ? 1 : 0;
-  }
-  return deleted;
 }
 
 absl::StatusOr<int64_t> TwoTierCache::Incr(absl::string_view key, int64_t delta) {

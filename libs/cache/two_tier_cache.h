@@ -55,17 +55,12 @@ class TwoTierCache final : public Cache {
   TwoTierCache& operator=(const TwoTierCache&) = delete;
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
-  absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;
-  absl::Status SetMany(const KeyValues& entries,
-                       absl::Duration ttl = absl::ZeroDuration()) override;
   // L2 decides (it is shared); if L2 fails, L1 decides.
   absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
                            absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Delete(absl::string_view key) override;
-  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) override;
   // Counts in L2 (shared) and copies the result to L1; if L2 fails, counts
   // in L1 alone.
   absl::StatusOr<int64_t> Incr(absl::string_view key, int64_t delta = 1) override;

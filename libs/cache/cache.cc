@@ -1,0 +1,34 @@
+#include "libs/cache/cache.h"
+
+namespace hyper::cache {
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Cache::GetMany(
+    const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(keys.size());
+  for (const std::string& key : keys) {
+    absl::StatusOr<std::optional<std::string>> value = Get(key);
+    if (!value.ok()) return value.status();
+    values.push_back(*std::move(value));
+  }
+  return values;
+}
+
+absl::Status Cache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+  for (const auto& [key, value] : entries) {
+    if (absl::Status status = Set(key, value, ttl); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Cache::DeleteMany(const std::vector<std::string>& keys) {
+  int64_t deleted = 0;
+  for (const std::string& key : keys) {
+    absl::StatusOr<bool> existed = Delete(key);
+    if (!existed.ok()) return existed.status();
+    deleted += *existed ? 1 : 0;
+  }
+  return deleted;
+}
+
+}  // namespace hyper::cache
