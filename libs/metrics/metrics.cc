@@ -43,6 +43,19 @@ void AppendValue(std::string* out, double value) {
   }
 }
 
+void AppendFamilyHeader(std::string* out, absl::string_view name,
+                        absl::string_view type, absl::string_view help) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+}
+
+void AppendSample(std::string* out, absl::string_view name, absl::string_view type,
+                  absl::string_view help, double value) {
+  AppendFamilyHeader(out, name, type, help);
+  absl::StrAppend(out, name, " ");
+  AppendValue(out, value);
+  out->push_back('\n');
+}
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)),
       buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
@@ -141,8 +154,7 @@ std::string Registry::Render() const {
   for (size_t i = 0; i < series_.size(); ++i) {
     if (done[i]) continue;
     const Series& first = *series_[i];
-    absl::StrAppend(&out, "# HELP ", first.name, " ", first.help, "\n# TYPE ",
-                    first.name, " ", first.type, "\n");
+    AppendFamilyHeader(&out, first.name, first.type, first.help);
     for (size_t j = i; j < series_.size(); ++j) {
       const Series& s = *series_[j];
       if (done[j] || s.name != first.name) continue;

@@ -122,6 +122,15 @@ class Registry {
 // +Inf/-Inf/NaN spelled out).
 void AppendValue(std::string* out, double value);
 
+// For collectors: the "# HELP" and "# TYPE" lines that start a metric family.
+void AppendFamilyHeader(std::string* out, absl::string_view name,
+                        absl::string_view type, absl::string_view help);
+
+// For collectors: a family of one unlabeled sample, header included:
+// "# HELP name help\n# TYPE name type\nname value\n".
+void AppendSample(std::string* out, absl::string_view name, absl::string_view type,
+                  absl::string_view help, double value);
+
 }  // namespace hyper::metrics
 
 #endif  // HYPER_LIBS_METRICS_METRICS_H_

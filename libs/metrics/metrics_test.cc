@@ -85,6 +85,12 @@ TEST(MetricsTest, ConcurrentIncrementsAreAllCounted) {
   EXPECT_NEAR(h->sum(), 40.0, 1e-6);
 }
 
+TEST(AppendSampleTest, WritesOneFamilyWithItsHeader) {
+  std::string out;
+  AppendSample(&out, "up", "gauge", "Whether it is up.", 1);
+  EXPECT_EQ(out, "# HELP up Whether it is up.\n# TYPE up gauge\nup 1\n");
+}
+
 TEST(AppendValueTest, FormatsLikePrometheus) {
   std::string out;
   AppendValue(&out, 3);

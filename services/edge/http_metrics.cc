@@ -31,10 +31,8 @@ uint64_t HttpMetrics::requests(http::Method method, int status) const {
 }
 
 void HttpMetrics::Render(std::string* out) const {
-  absl::StrAppend(out,
-                  "# HELP hyper_http_requests_total HTTP requests answered, by "
-                  "method and status.\n"
-                  "# TYPE hyper_http_requests_total counter\n");
+  metrics::AppendFamilyHeader(out, "hyper_http_requests_total", "counter",
+                              "HTTP requests answered, by method and status.");
   for (int m = 0; m < kMethods; ++m) {
     for (int s = 0; s < kStatuses; ++s) {
       uint64_t n = requests_[m * kStatuses + s].load(std::memory_order_relaxed);

@@ -18,15 +18,6 @@ namespace {
 // one refresh takes); see RunSlowQueryRefresher.
 constexpr absl::Duration kSlowQueryCacheAge = absl::Seconds(1);
 
-// One sample with its HELP and TYPE lines.
-void AppendSample(std::string* out, absl::string_view name, absl::string_view type,
-                  absl::string_view help, double value) {
-  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n",
-                  name, " ");
-  metrics::AppendValue(out, value);
-  out->push_back('\n');
-}
-
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 double Millis(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
@@ -196,65 +187,65 @@ void QueryServer::RegisterMetrics() {
   // The statement latency histogram is registered with the timer.
   registry_.AddCollector([this](std::string* out) {
     pg::PoolStats p = pool_->stats();
-    AppendSample(out, "hyper_query_pool_size", "gauge",
+    metrics::AppendSample(out, "hyper_query_pool_size", "gauge",
                  "Connections open (in use + idle).", p.size);
-    AppendSample(out, "hyper_query_pool_in_use", "gauge", "Connections leased out.",
+    metrics::AppendSample(out, "hyper_query_pool_in_use", "gauge", "Connections leased out.",
                  p.in_use);
-    AppendSample(out, "hyper_query_pool_idle", "gauge", "Connections idle in the pool.",
+    metrics::AppendSample(out, "hyper_query_pool_idle", "gauge", "Connections idle in the pool.",
                  p.idle);
-    AppendSample(out, "hyper_query_pool_waiters", "gauge",
+    metrics::AppendSample(out, "hyper_query_pool_waiters", "gauge",
                  "Threads waiting for a connection.", p.waiters);
-    AppendSample(out, "hyper_query_pool_max_connections", "gauge",
+    metrics::AppendSample(out, "hyper_query_pool_max_connections", "gauge",
                  "The pool's size limit (pool_size).", pool_->options().size);
-    AppendSample(out, "hyper_query_pool_acquires_total", "counter",
+    metrics::AppendSample(out, "hyper_query_pool_acquires_total", "counter",
                  "Connections handed out.", static_cast<double>(p.acquires));
-    AppendSample(out, "hyper_query_pool_acquire_timeouts_total", "counter",
+    metrics::AppendSample(out, "hyper_query_pool_acquire_timeouts_total", "counter",
                  "Acquires that hit acquire_timeout.", static_cast<double>(p.timeouts));
-    AppendSample(out, "hyper_query_pool_reconnects_total", "counter",
+    metrics::AppendSample(out, "hyper_query_pool_reconnects_total", "counter",
                  "Connections opened to replace a broken one.",
                  static_cast<double>(p.reconnects));
-    AppendSample(out, "hyper_query_pool_connect_failures_total", "counter",
+    metrics::AppendSample(out, "hyper_query_pool_connect_failures_total", "counter",
                  "Failed attempts to open a connection.",
                  static_cast<double>(p.connect_failures));
-    AppendSample(out, "hyper_query_statement_cache_hits_total", "counter",
+    metrics::AppendSample(out, "hyper_query_statement_cache_hits_total", "counter",
                  "Statements run from a prepared statement (returned connections only).",
                  static_cast<double>(p.statement_cache_hits));
-    AppendSample(out, "hyper_query_statement_cache_misses_total", "counter",
+    metrics::AppendSample(out, "hyper_query_statement_cache_misses_total", "counter",
                  "Statements prepared first (returned connections only).",
                  static_cast<double>(p.statement_cache_misses));
-    AppendSample(out, "hyper_query_statement_cache_evictions_total", "counter",
+    metrics::AppendSample(out, "hyper_query_statement_cache_evictions_total", "counter",
                  "Prepared statements evicted (returned connections only).",
                  static_cast<double>(p.statement_cache_evictions));
 
     pg::QueryTimerStats t = timer_->stats();
-    AppendSample(out, "hyper_query_statements_total", "counter",
+    metrics::AppendSample(out, "hyper_query_statements_total", "counter",
                  "Pooled statements finished, errors and heartbeats included.",
                  static_cast<double>(t.count));
-    AppendSample(out, "hyper_query_statement_errors_total", "counter",
+    metrics::AppendSample(out, "hyper_query_statement_errors_total", "counter",
                  "Pooled statements that finished with an error.",
                  static_cast<double>(t.errors));
-    AppendSample(out, "hyper_query_statements_in_flight", "gauge",
+    metrics::AppendSample(out, "hyper_query_statements_in_flight", "gauge",
                  "Pooled statements started and not finished.",
                  static_cast<double>(t.in_flight));
 
     pg::SlowQueryLogStats s = slow_log_->stats();
-    AppendSample(out, "hyper_query_slow_queries_total", "counter",
+    metrics::AppendSample(out, "hyper_query_slow_queries_total", "counter",
                  "Statements over the slow-query threshold.",
                  static_cast<double>(s.recorded));
-    AppendSample(out, "hyper_query_slow_queries_dropped_total", "counter",
+    metrics::AppendSample(out, "hyper_query_slow_queries_dropped_total", "counter",
                  "Slow queries not written to hyper_slow_queries.",
                  static_cast<double>(s.dropped));
 
     pg::HeartbeatStats h = heartbeat_->stats();
-    AppendSample(out, "hyper_query_heartbeat_healthy", "gauge",
+    metrics::AppendSample(out, "hyper_query_heartbeat_healthy", "gauge",
                  "1 while the database answers the heartbeat.", h.healthy ? 1 : 0);
-    AppendSample(out, "hyper_query_heartbeat_beats_total", "counter",
+    metrics::AppendSample(out, "hyper_query_heartbeat_beats_total", "counter",
                  "Heartbeats run.", static_cast<double>(h.beats));
-    AppendSample(out, "hyper_query_heartbeat_failures_total", "counter",
+    metrics::AppendSample(out, "hyper_query_heartbeat_failures_total", "counter",
                  "Heartbeats that failed.", static_cast<double>(h.failures));
-    AppendSample(out, "hyper_query_heartbeat_consecutive_failures", "gauge",
+    metrics::AppendSample(out, "hyper_query_heartbeat_consecutive_failures", "gauge",
                  "Heartbeats failed in a row.", static_cast<double>(h.consecutive_failures));
-    AppendSample(out, "hyper_query_heartbeat_latency_p99_seconds", "gauge",
+    metrics::AppendSample(out, "hyper_query_heartbeat_latency_p99_seconds", "gauge",
                  "p99 heartbeat latency over the last 100 good beats.",
                  Seconds(h.p99_latency));
   });
