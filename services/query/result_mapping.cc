@@ -13,35 +13,6 @@
 
 namespace hyper::query {
 
-pg::Value ToPg(const v1::Value& v) {
-  switch (v.kind_case()) {
-    case v1::Value::kIntValue: return pg::Value::Int64(v.int_value());
-    case v1::Value::kFloatValue: return pg::Value::Double(v.float_value());
-    case v1::Value::kTextValue: return pg::Value::Text(v.text_value());
-    case v1::Value::kBytesValue: return pg::Value::Bytes(v.bytes_value());
-    case v1::Value::kBoolValue: return pg::Value::Bool(v.bool_value());
-    case v1::Value::kTimestampMicros: return pg::Value::Timestamp(v.timestamp_micros());
-    case v1::Value::kNumericValue: return pg::Value::Numeric(v.numeric_value());
-    case v1::Value::kJsonValue: return pg::Value::Json(v.json_value());
-    default: return pg::Value::Null();
-  }
-}
-
-v1::Value FromPg(const pg::Value& p) {
-  v1::Value v;
-  switch (p.kind()) {
-    case pg::ValueKind::kNull: v.set_null(true); break;
-    case pg::ValueKind::kInt64: v.set_int_value(p.int64()); break;
-    case pg::ValueKind::kDouble: v.set_float_value(p.dbl()); break;
-    case pg::ValueKind::kBool: v.set_bool_value(p.boolean()); break;
-    case pg::ValueKind::kText: v.set_text_value(p.str()); break;
-    case pg::ValueKind::kBytes: v.set_bytes_value(p.str()); break;
-    case pg::ValueKind::kTimestamp: v.set_timestamp_micros(p.timestamp_micros()); break;
-    case pg::ValueKind::kNumeric: v.set_numeric_value(p.str()); break;
-    case pg::ValueKind::kJson: v.set_json_value(p.str()); break;
-  }
-  return v;
-}
 
 pg::Statement ToPg(const SqlStatement& statement) {
   pg::Statement out;

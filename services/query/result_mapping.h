@@ -12,11 +12,10 @@
 #include "libs/pg/value.h"
 #include "proto/hyper/query/v1/query.pb.h"
 #include "services/query/sql_compiler.h"
+#include "services/query/values.h"
 
 namespace hyper::query {
 
-pg::Value ToPg(const v1::Value& value);
-v1::Value FromPg(const pg::Value& value);
 pg::Statement ToPg(const SqlStatement& statement);
 
 // The distinct non-NULL parent keys a prefetch needs, in row order.

@@ -1,5 +1,7 @@
-// Conversions between the API's typed values (v1::Value) and PostgreSQL's
-// text format, checked against a column's type.
+// Conversions between the API's typed values (v1::Value), the driver's
+// (pg::Value) and PostgreSQL's text format, and the check of a value against
+// a column's type. The text formats are the driver's own (pg::Value::ToParam
+// and pg::Value::FromCell); this file only maps between the two models.
 //
 // Example:
 //   v1::Value v; v.set_timestamp_micros(0);
@@ -13,9 +15,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "libs/pg/value.h"
 #include "proto/hyper/query/v1/query.pb.h"
 
 namespace hyper::query {
+
+pg::Value ToPg(const v1::Value& value);
+v1::Value FromPg(const pg::Value& value);
 
 // The text form PostgreSQL accepts for the value; nullopt for NULL (and for
 // an unset Value). bytes become bytea hex ("\x0aff").
