@@ -34,9 +34,10 @@ absl::Status LocMemCache::CheckSize(absl::string_view key,
                      key.size(), " bytes) exceeds the limit of ",
                      options_.max_value_bytes, " bytes"));
   }
-  if (key.size() + value.size() > shard_max_bytes_) {
+  const size_t entry_bytes = key.size() + value.size() + options_.entry_overhead_bytes;
+  if (entry_bytes > shard_max_bytes_) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cache entry of ", key.size() + value.size(),
+        absl::StrCat("cache entry of ", entry_bytes,
                      " bytes (key of ", key.size(),
                      " bytes) exceeds the per-shard byte limit of ",
                      shard_max_bytes_));
@@ -66,7 +67,7 @@ void LocMemCache::RemoveLocked(Shard& shard, Lru::iterator it) {
   if (it->expires != absl::InfiniteFuture()) {
     shard.by_expiry.erase({it->expires, &*it});
   }
-  shard.bytes -= it->size();
+  shard.bytes -= it->size() + options_.entry_overhead_bytes;
   shard.index.erase(absl::string_view(it->key));
   shard.lru.erase(it);
 }
@@ -95,7 +96,7 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
     shard.lru.push_front(Entry{std::string(key), std::string(value),
                                absl::InfiniteFuture()});
     Lru::iterator it = shard.lru.begin();
-    shard.bytes += it->size();
+    shard.bytes += it->size() + options_.entry_overhead_bytes;
     shard.index.emplace(absl::string_view(it->key), it);
     SetExpiryLocked(shard, *it, expires);
   }

@@ -48,6 +48,10 @@ class LocMemCache final : public Cache {
     size_t max_entries = 100'000;
     size_t max_bytes = 64 << 20;       // key + value bytes, all shards
     size_t max_value_bytes = 1 << 20;  // larger values are InvalidArgument
+    // Added to each entry's key + value size in the byte count (and in
+    // stats().bytes), so max_bytes can budget the bookkeeping too (list
+    // node, index slot, strings: about 160 bytes on x86-64).
+    size_t entry_overhead_bytes = 0;
     // Injectable for tests; must be thread-safe.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
   };

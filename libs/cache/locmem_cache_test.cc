@@ -150,6 +150,24 @@ TEST(LocMemCacheTest, EvictsLeastRecentlyUsedByBytes) {
   EXPECT_EQ(cache.stats().bytes, 21u);
 }
 
+TEST(LocMemCacheTest, EntryOverheadCountsTowardTheByteBudget) {
+  // Each entry is 1 + 9 + 40 = 50 bytes; 120 bytes hold two, not three.
+  LocMemCache cache({.shards = 1, .max_bytes = 120, .entry_overhead_bytes = 40});
+  ASSERT_TRUE(cache.Set("a", std::string(9, 'x')).ok());
+  ASSERT_TRUE(cache.Set("b", std::string(9, 'x')).ok());
+  EXPECT_EQ(cache.stats().bytes, 100u);
+  ASSERT_TRUE(cache.Set("c", std::string(9, 'x')).ok());  // evicts a
+  EXPECT_EQ(GetOrDie(cache, "a"), std::nullopt);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_EQ(cache.stats().bytes, 100u);
+  ASSERT_TRUE(cache.Delete("b").ok());
+  EXPECT_EQ(cache.stats().bytes, 50u);
+  // An entry that cannot fit even alone is refused, naming its size.
+  absl::Status too_big = cache.Set("d", std::string(90, 'x'));
+  EXPECT_EQ(too_big.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(too_big.message()), testing::HasSubstr("131 bytes"));
+}
+
 TEST(LocMemCacheTest, AddOnlyWhenAbsent) {
   FakeClock clock;
   LocMemCache cache({.clock = clock.AsFunction()});

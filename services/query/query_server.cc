@@ -87,7 +87,7 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
   server->RegisterMetrics();
   std::vector<service::AdminService::Endpoint> endpoints;
   if (admin_port >= 0) {
-    absl::StatusOr<std::unique_ptr<AdminHttp>> admin = AdminHttp::Start(
+    absl::StatusOr<std::unique_ptr<service::AdminHttp>> admin = service::AdminHttp::Start(
         {.host = options.host, .port = admin_port}, &server->registry_,
         [self] { return self->heartbeat_->healthy(); });
     if (!admin.ok()) return admin.status();

@@ -37,7 +37,7 @@
 #include "libs/pg/query_timer.h"
 #include "libs/pg/slow_query_log.h"
 #include "libs/service/grpc_server.h"
-#include "services/query/admin_http.h"
+#include "libs/service/admin_http.h"
 #include "services/query/query_service.h"
 
 namespace hyper::query {
@@ -107,7 +107,7 @@ class QueryServer {
   std::unique_ptr<QueryServiceImpl> service_;
   std::unique_ptr<service::GrpcServer> grpc_;
   std::unique_ptr<pg::Heartbeat> heartbeat_;
-  std::unique_ptr<AdminHttp> admin_;
+  std::unique_ptr<service::AdminHttp> admin_;
 
   std::mutex slow_mu_;
   std::condition_variable slow_cv_;

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "libs/service/grpc_status.h"
 #include "services/query/explain_plan.h"
 #include "services/query/result_mapping.h"
 #include "services/query/sql_compiler.h"
@@ -14,14 +15,11 @@
 namespace hyper::query {
 namespace {
 
-grpc::Status ToGrpc(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
+using service::ToGrpcStatus;
 
 // Finishes `reactor` with `status` (OK when it is).
 void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
-  reactor->Finish(status.ok() ? grpc::Status::OK : ToGrpc(status));
+  reactor->Finish(ToGrpcStatus(status));
 }
 
 std::vector<std::vector<std::string>> TextRows(const pg::Result& result) {
@@ -374,13 +372,13 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
 
   void End() {
     if (!lease_.get()) {
-      Finish(ToGrpc(absl::InvalidArgumentError("model: the stream sent no message")));
+      Finish(ToGrpcStatus(absl::InvalidArgumentError("model: the stream sent no message")));
       return;
     }
     absl::StatusOr<int64_t> written = lease_->EndCopy();
     lease_ = pg::Pool::Lease();
     if (!written.ok()) {
-      Finish(ToGrpc(written.status()));
+      Finish(ToGrpcStatus(written.status()));
       return;
     }
     response_->set_rows_written(*written);
@@ -392,7 +390,7 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
       (void)lease_->AbortCopy(status.message());
     }
     lease_ = pg::Pool::Lease();
-    Finish(ToGrpc(status));
+    Finish(ToGrpcStatus(status));
   }
 
   QueryServiceImpl* service_;

@@ -1,4 +1,4 @@
-// AdminHttp: the query service's admin HTTP port, for scrapers and load
+// AdminHttp: a gRPC service's admin HTTP port, for scrapers and load
 // balancers that do not speak gRPC.
 //
 //   GET /metrics  200, Prometheus text (version 0.0.4) rendered from a
@@ -13,8 +13,8 @@
 //                                 [] { return true; });
 //   // GET http://127.0.0.1:<(*admin)->port()>/healthz -> 200 "ok\n"
 //   (*admin)->Shutdown(absl::Seconds(1));
-#ifndef HYPER_SERVICES_QUERY_ADMIN_HTTP_H_
-#define HYPER_SERVICES_QUERY_ADMIN_HTTP_H_
+#ifndef HYPER_LIBS_SERVICE_ADMIN_HTTP_H_
+#define HYPER_LIBS_SERVICE_ADMIN_HTTP_H_
 
 #include <functional>
 #include <memory>
@@ -25,7 +25,7 @@
 #include "libs/http/server.h"
 #include "libs/metrics/metrics.h"
 
-namespace hyper::query {
+namespace hyper::service {
 
 struct AdminHttpOptions {
   std::string host = "0.0.0.0";
@@ -65,6 +65,6 @@ class AdminHttp {
   std::unique_ptr<http::Server> server_;
 };
 
-}  // namespace hyper::query
+}  // namespace hyper::service
 
-#endif  // HYPER_SERVICES_QUERY_ADMIN_HTTP_H_
+#endif  // HYPER_LIBS_SERVICE_ADMIN_HTTP_H_

@@ -1,4 +1,4 @@
-#include "services/query/admin_http.h"
+#include "libs/service/admin_http.h"
 
 #include <atomic>
 #include <memory>
@@ -9,7 +9,7 @@
 #include "libs/metrics/metrics.h"
 #include "libs/testing/http_client.h"
 
-namespace hyper::query {
+namespace hyper::service {
 namespace {
 
 using ::hyper::testing::HttpResponse;
@@ -82,4 +82,4 @@ TEST(AdminHttpTest, PortInUseIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace hyper::query
+}  // namespace hyper::service

@@ -1,4 +1,4 @@
-#include "services/query/admin_http.h"
+#include "libs/service/admin_http.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace hyper::query {
+namespace hyper::service {
 namespace {
 
 constexpr absl::string_view kText = "text/plain; charset=utf-8";
@@ -111,4 +111,4 @@ void AdminHttp::Handle(http::Exchange& exchange) {
   }
 }
 
-}  // namespace hyper::query
+}  // namespace hyper::service

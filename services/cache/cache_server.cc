@@ -1,0 +1,125 @@
+#include "services/cache/cache_server.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "libs/pg/pool.h"
+
+namespace hyper::cache {
+namespace {
+
+// What one entry costs beyond its key and value: the LRU list node, the
+// index slot, the expiry-set node for entries with a ttl, and two string
+// headers (x86-64, libstdc++). Counted so --memory_mb bounds the process.
+constexpr size_t kEntryOverheadBytes = 160;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CacheServer>> CacheServer::Start(CacheServerOptions options) {
+  if (options.memory_bytes < (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "memory_mb: must be at least 1 (got ", options.memory_bytes, " bytes)"));
+  }
+  if (options.max_value_bytes == 0 || options.max_value_bytes > options.memory_bytes / 16) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_value_bytes: must be between 1 and memory_mb/16 (",
+        options.memory_bytes / 16, "), got ", options.max_value_bytes));
+  }
+  if (options.shards == 0 || options.shards > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shards: must be between 1 and 4096, got ", options.shards));
+  }
+  int admin_port = options.admin_port.value_or(options.port == 0 ? 0 : kDefaultAdminPort);
+  if (admin_port < -1 || admin_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "admin_port: ", admin_port, " is outside 0..65535 (or -1 for off)"));
+  }
+
+  std::unique_ptr<CacheServer> server(new CacheServer());
+  // A shard must hold the largest value with room to spare, so the budget
+  // caps the shard count.
+  size_t shards = std::min(options.shards,
+                           std::max<size_t>(1, options.memory_bytes / (options.max_value_bytes * 4)));
+  server->memory_ = std::make_unique<LocMemCache>(LocMemCache::Options{
+      .shards = shards,
+      .max_entries = options.memory_bytes / kEntryOverheadBytes,
+      .max_bytes = options.memory_bytes,
+      .max_value_bytes = options.max_value_bytes,
+      .entry_overhead_bytes = kEntryOverheadBytes,
+  });
+  Cache* store = server->memory_.get();
+  if (!options.database_url.empty()) {
+    return absl::UnimplementedError("database: the DatabaseCache tier is not wired yet");
+  }
+  server->service_ = std::make_unique<CacheServiceImpl>(
+      store, &server->versions_,
+      CacheServiceOptions{.max_value_bytes = options.max_value_bytes,
+                          .memory_budget_bytes = options.memory_bytes,
+                          .tiers = server->tiers_.get()},
+      &server->registry_);
+  server->RegisterMetrics();
+
+  std::vector<service::AdminService::Endpoint> endpoints;
+  if (admin_port >= 0) {
+    absl::StatusOr<std::unique_ptr<service::AdminHttp>> admin = service::AdminHttp::Start(
+        {.host = options.host, .port = admin_port}, &server->registry_, [] { return true; });
+    if (!admin.ok()) return admin.status();
+    server->admin_ = std::move(*admin);
+    endpoints.push_back({"http", server->admin_->address()});
+  }
+  absl::StatusOr<std::unique_ptr<service::GrpcServer>> grpc = service::GrpcServer::Start(
+      {.service_name = "cache",
+       .host = options.host,
+       .port = options.port,
+       .services = {server->service_.get()},
+       .extra_endpoints = std::move(endpoints)});
+  if (!grpc.ok()) return grpc.status();
+  server->grpc_ = std::move(*grpc);
+  return server;
+}
+
+CacheServer::~CacheServer() { Shutdown(absl::ZeroDuration()); }
+
+void CacheServer::Shutdown(absl::Duration grace) {
+  if (admin_ != nullptr) admin_->Shutdown(grace);
+  if (grpc_ != nullptr) grpc_->Shutdown(grace);
+}
+
+void CacheServer::RegisterMetrics() {
+  registry_.AddCollector([this](std::string* out) {
+    v1::StatsResponse s = service_->Snapshot();
+    const struct {
+      const char* name;
+      const char* type;
+      const char* help;
+      uint64_t value;
+    } samples[] = {
+        {"hyper_cache_hits_total", "counter", "Lookups that found a live entry.", s.hits()},
+        {"hyper_cache_misses_total", "counter", "Lookups that found nothing.", s.misses()},
+        {"hyper_cache_sets_total", "counter", "Entries stored.", s.sets()},
+        {"hyper_cache_evictions_total", "counter", "Entries removed to make room.",
+         s.evictions()},
+        {"hyper_cache_expirations_total", "counter", "Entries removed after their ttl.",
+         s.expirations()},
+        {"hyper_cache_entries", "gauge", "Entries held in memory.", s.entries()},
+        {"hyper_cache_bytes", "gauge", "Memory held: keys, values and bookkeeping.",
+         s.bytes()},
+        {"hyper_cache_memory_budget_bytes", "gauge", "The memory store's budget.",
+         s.memory_budget_bytes()},
+        {"hyper_cache_version_bumps_total", "counter", "Table version bumps.",
+         s.version_bumps()},
+        {"hyper_cache_database_hits_total", "counter",
+         "Memory misses answered by the database tier.", s.database_hits()},
+        {"hyper_cache_database_errors_total", "counter",
+         "Database tier calls that failed (served as misses).", s.database_errors()},
+    };
+    for (const auto& sample : samples) {
+      metrics::AppendSample(out, sample.name, sample.type, sample.help,
+                            static_cast<double>(sample.value));
+    }
+  });
+}
+
+}  // namespace hyper::cache

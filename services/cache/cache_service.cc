@@ -1,0 +1,293 @@
+#include "services/cache/cache_service.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "libs/service/grpc_status.h"
+
+namespace hyper::cache {
+namespace {
+
+constexpr const char* kMethodNames[] = {"Get",      "GetMany", "Set",   "SetMany",
+                                        "Delete",   "Incr",    "GetOrSet", "Clear",
+                                        "Stats",    "GetVersions", "BumpVersions"};
+
+// How many times GetOrSet retries when the key vanishes (expired, evicted or
+// deleted) between a refused Add and the Get that reads the winner.
+constexpr int kGetOrSetAttempts = 3;
+
+}  // namespace
+
+CacheServiceImpl::CacheServiceImpl(Cache* store, TableVersions* versions,
+                                   CacheServiceOptions options,
+                                   metrics::Registry* registry)
+    : store_(store), versions_(versions), options_(options) {
+  static_assert(std::size(kMethodNames) == kMethods);
+  if (registry == nullptr) return;
+  for (int m = 0; m < kMethods; ++m) {
+    requests_[m] = registry->AddCounter("hyper_cache_requests_total",
+                                        "Cache service calls, by method.",
+                                        {{"method", kMethodNames[m]}});
+    failures_[m] = registry->AddCounter("hyper_cache_request_errors_total",
+                                        "Cache service calls that returned an error, by method.",
+                                        {{"method", kMethodNames[m]}});
+  }
+}
+
+absl::Status CacheServiceImpl::CheckKey(absl::string_view field, absl::string_view key) const {
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
+  if (key.size() > options_.max_key_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.size(),
+                                                   " bytes is over the limit of ",
+                                                   options_.max_key_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CacheServiceImpl::CheckValue(absl::string_view field,
+                                          absl::string_view value) const {
+  if (value.size() > options_.max_value_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", value.size(),
+                                                   " bytes is over the limit of ",
+                                                   options_.max_value_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> CacheServiceImpl::Ttl(int64_t ttl_ms) const {
+  if (ttl_ms < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ttl_ms: must be 0 (no expiry) or positive, got ", ttl_ms));
+  }
+  return absl::Milliseconds(ttl_ms);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Done(grpc::CallbackServerContext* context,
+                                                 Method method, const absl::Status& status) {
+  if (requests_[method] != nullptr) {
+    requests_[method]->Increment();
+    if (!status.ok()) failures_[method]->Increment();
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(service::ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Get(grpc::CallbackServerContext* context,
+                                                const v1::GetRequest* request,
+                                                v1::GetResponse* response) {
+  absl::Status status = CheckKey("key", request->key());
+  for (int i = 0; status.ok() && i < request->version_tables_size(); ++i) {
+    if (request->version_tables(i).empty()) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("version_tables[", i, "]: must not be empty"));
+    }
+  }
+  if (status.ok()) {
+    std::string stamped = request->version_tables().empty()
+                              ? request->key()
+                              : versions_->Stamp(request->key(), request->version_tables());
+    absl::StatusOr<std::optional<std::string>> value = store_->Get(stamped);
+    status = value.status();
+    if (value.ok() && value->has_value()) {
+      response->set_found(true);
+      response->set_value(std::move(**value));
+    }
+    response->set_versioned_key(std::move(stamped));
+  }
+  return Done(context, kGet, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::GetMany(grpc::CallbackServerContext* context,
+                                                    const v1::GetManyRequest* request,
+                                                    v1::GetManyResponse* response) {
+  absl::Status status;
+  for (int i = 0; status.ok() && i < request->keys_size(); ++i) {
+    status = CheckKey(absl::StrCat("keys[", i, "]"), request->keys(i));
+  }
+  if (status.ok()) {
+    std::vector<std::string> keys(request->keys().begin(), request->keys().end());
+    absl::StatusOr<std::vector<std::optional<std::string>>> values = store_->GetMany(keys);
+    status = values.status();
+    if (values.ok()) {
+      for (size_t i = 0; i < values->size(); ++i) {
+        v1::GetResponse* result = response->add_results();
+        if ((*values)[i].has_value()) {
+          result->set_found(true);
+          result->set_value(std::move(*(*values)[i]));
+        }
+        result->set_versioned_key(std::move(keys[i]));
+      }
+    }
+  }
+  return Done(context, kGetMany, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Set(grpc::CallbackServerContext* context,
+                                                const v1::SetRequest* request,
+                                                v1::SetResponse*) {
+  absl::Status status = CheckKey("key", request->key());
+  if (status.ok()) status = CheckValue("value", request->value());
+  absl::StatusOr<absl::Duration> ttl = Ttl(request->ttl_ms());
+  if (status.ok()) status = ttl.status();
+  if (status.ok()) status = store_->Set(request->key(), request->value(), *ttl);
+  return Done(context, kSet, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::SetMany(grpc::CallbackServerContext* context,
+                                                    const v1::SetManyRequest* request,
+                                                    v1::SetManyResponse*) {
+  absl::StatusOr<absl::Duration> ttl = Ttl(request->ttl_ms());
+  absl::Status status = ttl.status();
+  for (int i = 0; status.ok() && i < request->entries_size(); ++i) {
+    status = CheckKey(absl::StrCat("entries[", i, "].key"), request->entries(i).key());
+    if (status.ok()) {
+      status = CheckValue(absl::StrCat("entries[", i, "].value"), request->entries(i).value());
+    }
+  }
+  if (status.ok()) {
+    Cache::KeyValues entries;
+    entries.reserve(request->entries_size());
+    for (const v1::Entry& entry : request->entries()) {
+      entries.emplace_back(entry.key(), entry.value());
+    }
+    status = store_->SetMany(entries, *ttl);
+  }
+  return Done(context, kSetMany, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Delete(grpc::CallbackServerContext* context,
+                                                   const v1::DeleteRequest* request,
+                                                   v1::DeleteResponse* response) {
+  absl::Status status;
+  for (int i = 0; status.ok() && i < request->keys_size(); ++i) {
+    status = CheckKey(absl::StrCat("keys[", i, "]"), request->keys(i));
+  }
+  if (status.ok()) {
+    absl::StatusOr<int64_t> deleted = store_->DeleteMany(
+        std::vector<std::string>(request->keys().begin(), request->keys().end()));
+    status = deleted.status();
+    if (deleted.ok()) response->set_deleted(*deleted);
+  }
+  return Done(context, kDelete, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Incr(grpc::CallbackServerContext* context,
+                                                 const v1::IncrRequest* request,
+                                                 v1::IncrResponse* response) {
+  absl::Status status = CheckKey("key", request->key());
+  if (status.ok()) {
+    absl::StatusOr<int64_t> value = store_->Incr(request->key(), request->delta());
+    status = value.status();
+    if (value.ok()) response->set_value(*value);
+  }
+  return Done(context, kIncr, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::GetOrSet(grpc::CallbackServerContext* context,
+                                                     const v1::GetOrSetRequest* request,
+                                                     v1::GetOrSetResponse* response) {
+  absl::Status status = CheckKey("key", request->key());
+  if (status.ok()) status = CheckValue("value", request->value());
+  absl::StatusOr<absl::Duration> ttl = Ttl(request->ttl_ms());
+  if (status.ok()) status = ttl.status();
+  // Add decides atomically; when it refuses, the winner is read back (and if
+  // it vanished in between, the Add is tried again).
+  for (int attempt = 0; status.ok() && attempt < kGetOrSetAttempts; ++attempt) {
+    absl::StatusOr<bool> stored = store_->Add(request->key(), request->value(), *ttl);
+    status = stored.status();
+    if (!stored.ok()) break;
+    if (*stored) {
+      response->set_value(request->value());
+      response->set_stored(true);
+      break;
+    }
+    absl::StatusOr<std::optional<std::string>> winner = store_->Get(request->key());
+    status = winner.status();
+    if (winner.ok() && winner->has_value()) {
+      response->set_value(std::move(**winner));
+      break;
+    }
+    if (attempt + 1 == kGetOrSetAttempts) {
+      status = absl::AbortedError("key: kept vanishing between store and read; retry");
+    }
+  }
+  return Done(context, kGetOrSet, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Clear(grpc::CallbackServerContext* context,
+                                                  const v1::ClearRequest*, v1::ClearResponse*) {
+  return Done(context, kClear, store_->Clear());
+}
+
+v1::StatsResponse CacheServiceImpl::Snapshot() const {
+  CacheStats s = store_->stats();
+  v1::StatsResponse out;
+  out.set_hits(s.hits);
+  out.set_misses(s.misses);
+  out.set_sets(s.sets);
+  out.set_deletes(s.deletes);
+  out.set_evictions(s.evictions);
+  out.set_expirations(s.expirations);
+  out.set_errors(s.errors);
+  out.set_entries(s.entries);
+  out.set_bytes(s.bytes);
+  out.set_memory_budget_bytes(options_.memory_budget_bytes);
+  out.set_version_bumps(versions_->bumps());
+  out.set_tables_versioned(versions_->tables());
+  if (options_.tiers != nullptr) {
+    TwoTierStats tiers = options_.tiers->tier_stats();
+    out.set_database_hits(tiers.l2_hits);
+    out.set_database_errors(tiers.l2_errors);
+  }
+  return out;
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::Stats(grpc::CallbackServerContext* context,
+                                                  const v1::StatsRequest*,
+                                                  v1::StatsResponse* response) {
+  *response = Snapshot();
+  return Done(context, kStats, absl::OkStatus());
+}
+
+namespace {
+
+absl::Status CheckTables(const TableVersions::Tables& tables) {
+  if (tables.empty()) return absl::InvalidArgumentError("tables: must not be empty");
+  for (int i = 0; i < tables.size(); ++i) {
+    if (tables[i].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("tables[", i, "]: must not be empty"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename Response>
+void Fill(const TableVersions::Snapshot& snapshot, Response* response) {
+  response->set_epoch(snapshot.epoch);
+  response->mutable_versions()->Add(snapshot.versions.begin(), snapshot.versions.end());
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CacheServiceImpl::GetVersions(
+    grpc::CallbackServerContext* context, const v1::GetVersionsRequest* request,
+    v1::GetVersionsResponse* response) {
+  absl::Status status = CheckTables(request->tables());
+  if (status.ok()) Fill(versions_->Read(request->tables()), response);
+  return Done(context, kGetVersions, status);
+}
+
+grpc::ServerUnaryReactor* CacheServiceImpl::BumpVersions(
+    grpc::CallbackServerContext* context, const v1::BumpVersionsRequest* request,
+    v1::BumpVersionsResponse* response) {
+  absl::Status status = CheckTables(request->tables());
+  if (status.ok()) Fill(versions_->Bump(request->tables()), response);
+  return Done(context, kBumpVersions, status);
+}
+
+}  // namespace hyper::cache
