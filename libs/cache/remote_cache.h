@@ -1,0 +1,115 @@
+// RemoteCache: the gRPC client of the cache service (hyper.cache.v1), as a
+// Cache, plus what only the service can do: versioned lookups and table
+// version bumps (the query cache's invalidation), and non-blocking calls
+// for event-loop callers (the edge's view cache).
+//
+// Every call has a deadline (`timeout`) and never waits for a down service:
+// it fails fast with UNAVAILABLE (or DEADLINE_EXCEEDED), which TwoTierCache
+// and the query cache absorb as misses. The channel reconnects with a short
+// backoff (100 ms, at most 1 s), so a restarted service is used again
+// within about a second.
+//
+// Example:
+//   RemoteCache remote({.address = "127.0.0.1:50052"});
+//   remote.Set("k", "v", absl::Seconds(30));
+//   auto hit = remote.GetVersioned("q:...", {"posts"});
+//   // hit->value: std::nullopt on a miss; hit->versioned_key to fill it.
+//   remote.BumpVersions({"posts"});  // after a committed write
+#ifndef HYPER_LIBS_CACHE_REMOTE_CACHE_H_
+#define HYPER_LIBS_CACHE_REMOTE_CACHE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/cache/cache.h"
+#include "proto/hyper/cache/v1/cache.grpc.pb.h"
+
+namespace hyper::cache {
+
+struct RemoteCacheOptions {
+  std::string address;  // host:port of the cache service
+  absl::Duration timeout = absl::Milliseconds(200);
+};
+
+class RemoteCache final : public Cache {
+ public:
+  struct Versioned {
+    std::optional<std::string> value;
+    std::string versioned_key;  // Set the computed value under this key
+  };
+  using GetCallback = std::function<void(absl::StatusOr<std::optional<std::string>>)>;
+
+  explicit RemoteCache(RemoteCacheOptions options);
+  RemoteCache(const RemoteCache&) = delete;
+  RemoteCache& operator=(const RemoteCache&) = delete;
+  // Waits for async calls in flight (each is bounded by `timeout`).
+  ~RemoteCache() override;
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
+  absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      const std::vector<std::string>& keys) override;
+  absl::Status Set(absl::string_view key, absl::string_view value,
+                   absl::Duration ttl = absl::ZeroDuration()) override;
+  absl::Status SetMany(const KeyValues& entries,
+                       absl::Duration ttl = absl::ZeroDuration()) override;
+  absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
+                           absl::Duration ttl = absl::ZeroDuration()) override;
+  absl::StatusOr<bool> Delete(absl::string_view key) override;
+  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) override;
+  absl::StatusOr<int64_t> Incr(absl::string_view key, int64_t delta = 1) override;
+  // Get; on a miss, compute, then the service's GetOrSet: racing callers
+  // (in any process) all return the first stored value.
+  absl::StatusOr<std::string> GetOrSet(absl::string_view key, absl::Duration ttl,
+                                       const Compute& compute) override;
+  absl::Status Clear() override;
+  // This client's own counters (hits, misses, sets, deletes, errors); the
+  // service's totals are in ServiceStats().
+  CacheStats stats() const override;
+  absl::StatusOr<v1::StatsResponse> ServiceStats();
+
+  // `key` under the current versions of `tables`, in one round trip.
+  absl::StatusOr<Versioned> GetVersioned(absl::string_view key,
+                                         const std::vector<std::string>& tables);
+  absl::Status BumpVersions(const std::vector<std::string>& tables);
+
+  // Non-blocking Get and Set: `done` runs once, on a gRPC thread, with the
+  // result (or the error). Set's outcome only counts in stats().
+  void GetAsync(absl::string_view key, GetCallback done);
+  void SetAsync(absl::string_view key, absl::string_view value, absl::Duration ttl);
+
+ private:
+  void Prepare(grpc::ClientContext* context) const;
+  // Counts an error; returns the status as absl.
+  absl::Status Failed(const grpc::Status& status);
+  absl::StatusOr<int64_t> TtlMs(absl::Duration ttl) const;
+  void AsyncStarted();
+  void AsyncDone();
+
+  RemoteCacheOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::CacheService::Stub> stub_;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  std::atomic<uint64_t> sets_{0};
+  std::atomic<uint64_t> deletes_{0};
+  std::atomic<uint64_t> errors_{0};
+  std::mutex async_mu_;
+  std::condition_variable async_idle_;
+  int async_in_flight_ = 0;  // guarded by async_mu_
+};
+
+}  // namespace hyper::cache
+
+#endif  // HYPER_LIBS_CACHE_REMOTE_CACHE_H_
