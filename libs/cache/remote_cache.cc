@@ -35,16 +35,6 @@ RemoteCache::~RemoteCache() {
   async_idle_.wait(lock, [this] { return async_in_flight_ == 0; });
 }
 
-void RemoteCache::AsyncStarted() {
-  std::lock_guard<std::mutex> lock(async_mu_);
-  ++async_in_flight_;
-}
-
-void RemoteCache::AsyncDone() {
-  std::lock_guard<std::mutex> lock(async_mu_);
-  if (--async_in_flight_ == 0) async_idle_.notify_all();
-}
-
 void RemoteCache::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
 }
@@ -80,6 +70,10 @@ absl::StatusOr<RemoteCache::Versioned> RemoteCache::GetVersioned(
   v1::GetResponse response;
   grpc::Status status = stub_->Get(&context, request, &response);
   if (!status.ok()) return Failed(status);
+  return FromGetResponse(response);
+}
+
+RemoteCache::Versioned RemoteCache::FromGetResponse(v1::GetResponse& response) {
   Versioned out;
   out.versioned_key = std::move(*response.mutable_versioned_key());
   if (response.found()) {
@@ -261,32 +255,57 @@ absl::Status RemoteCache::BumpVersions(const std::vector<std::string>& tables) {
   return status.ok() ? absl::OkStatus() : Failed(status);
 }
 
-void RemoteCache::GetAsync(absl::string_view key, GetCallback done) {
+template <typename Request, typename Response, typename Start>
+void RemoteCache::StartAsync(Request request, Start start,
+                             std::function<void(const grpc::Status&, Response&)> done) {
   struct Call {
     grpc::ClientContext context;
-    v1::GetRequest request;
-    v1::GetResponse response;
-    GetCallback done;
+    Request request;
+    Response response;
   };
-  auto* call = new Call();
+  auto call = std::make_shared<Call>();
   Prepare(&call->context);
-  call->request.set_key(std::string(key));
-  call->done = std::move(done);
-  AsyncStarted();
-  stub_->async()->Get(&call->context, &call->request, &call->response,
-                      [this, call](grpc::Status status) {
-                        std::unique_ptr<Call> owned(call);
-                        if (!status.ok()) {
-                          owned->done(Failed(status));
-                        } else if (owned->response.found()) {
-                          Count(hits_);
-                          owned->done(std::move(*owned->response.mutable_value()));
-                        } else {
-                          Count(misses_);
-                          owned->done(std::nullopt);
-                        }
-                        AsyncDone();
-                      });
+  call->request = std::move(request);
+  {
+    std::lock_guard<std::mutex> lock(async_mu_);
+    ++async_in_flight_;
+  }
+  start(stub_->async(), &call->context, &call->request, &call->response,
+        [this, call, done = std::move(done)](grpc::Status status) {
+          done(status, call->response);
+          std::lock_guard<std::mutex> lock(async_mu_);
+          if (--async_in_flight_ == 0) async_idle_.notify_all();
+        });
+}
+
+void RemoteCache::GetAsync(absl::string_view key, GetCallback done) {
+  GetVersionedAsync(key, {}, [done = std::move(done)](absl::StatusOr<Versioned> got) {
+    if (!got.ok()) {
+      done(got.status());
+    } else {
+      done(std::move(got->value));
+    }
+  });
+}
+
+void RemoteCache::GetVersionedAsync(absl::string_view key,
+                                    const std::vector<std::string>& tables,
+                                    VersionedCallback done) {
+  v1::GetRequest request;
+  request.set_key(std::string(key));
+  for (const std::string& table : tables) request.add_version_tables(table);
+  StartAsync<v1::GetRequest, v1::GetResponse>(
+      std::move(request),
+      [](auto* stub, auto* context, auto* req, auto* resp, auto on_status) {
+        stub->Get(context, req, resp, std::move(on_status));
+      },
+      [this, done = std::move(done)](const grpc::Status& status, v1::GetResponse& response) {
+        if (!status.ok()) {
+          done(Failed(status));
+        } else {
+          done(FromGetResponse(response));
+        }
+      });
 }
 
 void RemoteCache::SetAsync(absl::string_view key, absl::string_view value,
@@ -296,27 +315,36 @@ void RemoteCache::SetAsync(absl::string_view key, absl::string_view value,
     Count(errors_);
     return;
   }
-  struct Call {
-    grpc::ClientContext context;
-    v1::SetRequest request;
-    v1::SetResponse response;
-  };
-  auto* call = new Call();
-  Prepare(&call->context);
-  call->request.set_key(std::string(key));
-  call->request.set_value(std::string(value));
-  call->request.set_ttl_ms(*ttl_ms);
-  AsyncStarted();
-  stub_->async()->Set(&call->context, &call->request, &call->response,
-                      [this, call](grpc::Status status) {
-                        std::unique_ptr<Call> owned(call);
-                        if (status.ok()) {
-                          Count(sets_);
-                        } else {
-                          Failed(status).IgnoreError();
-                        }
-                        AsyncDone();
-                      });
+  v1::SetRequest request;
+  request.set_key(std::string(key));
+  request.set_value(std::string(value));
+  request.set_ttl_ms(*ttl_ms);
+  StartAsync<v1::SetRequest, v1::SetResponse>(
+      std::move(request),
+      [](auto* stub, auto* context, auto* req, auto* resp, auto on_status) {
+        stub->Set(context, req, resp, std::move(on_status));
+      },
+      [this](const grpc::Status& status, v1::SetResponse&) {
+        if (status.ok()) {
+          Count(sets_);
+        } else {
+          Failed(status).IgnoreError();
+        }
+      });
+}
+
+void RemoteCache::BumpVersionsAsync(const std::vector<std::string>& tables,
+                                    std::function<void(absl::Status)> done) {
+  v1::BumpVersionsRequest request;
+  for (const std::string& table : tables) request.add_tables(table);
+  StartAsync<v1::BumpVersionsRequest, v1::BumpVersionsResponse>(
+      std::move(request),
+      [](auto* stub, auto* context, auto* req, auto* resp, auto on_status) {
+        stub->BumpVersions(context, req, resp, std::move(on_status));
+      },
+      [this, done = std::move(done)](const grpc::Status& status, v1::BumpVersionsResponse&) {
+        done(status.ok() ? absl::OkStatus() : Failed(status));
+      });
 }
 
 }  // namespace hyper::cache

@@ -84,18 +84,29 @@ class RemoteCache final : public Cache {
                                          const std::vector<std::string>& tables);
   absl::Status BumpVersions(const std::vector<std::string>& tables);
 
-  // Non-blocking Get and Set: `done` runs once, on a gRPC thread, with the
-  // result (or the error). Set's outcome only counts in stats().
+  // Non-blocking calls for callers that must not block a thread (event
+  // loops, gRPC callback handlers): `done` runs once, on a gRPC thread,
+  // with the result or the error. SetAsync's outcome only counts in stats().
+  using VersionedCallback = std::function<void(absl::StatusOr<Versioned>)>;
   void GetAsync(absl::string_view key, GetCallback done);
+  void GetVersionedAsync(absl::string_view key, const std::vector<std::string>& tables,
+                         VersionedCallback done);
   void SetAsync(absl::string_view key, absl::string_view value, absl::Duration ttl);
+  void BumpVersionsAsync(const std::vector<std::string>& tables,
+                         std::function<void(absl::Status)> done);
 
  private:
   void Prepare(grpc::ClientContext* context) const;
   // Counts an error; returns the status as absl.
   absl::Status Failed(const grpc::Status& status);
   absl::StatusOr<int64_t> TtlMs(absl::Duration ttl) const;
-  void AsyncStarted();
-  void AsyncDone();
+  // Starts one async call: `start(async_stub, context, request, response,
+  // on_status)` issues it; `done(status, response)` runs on completion.
+  template <typename Request, typename Response, typename Start>
+  void StartAsync(Request request, Start start,
+                  std::function<void(const grpc::Status&, Response&)> done);
+  // The Versioned result of a Get reply, counting the hit or miss.
+  Versioned FromGetResponse(v1::GetResponse& response);
 
   RemoteCacheOptions options_;
   std::shared_ptr<grpc::Channel> channel_;

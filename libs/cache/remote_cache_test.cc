@@ -142,6 +142,31 @@ TEST_F(RemoteCacheTest, AsyncGetAndSet) {
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_THAT(*got, Optional(std::string("value")));
+
+  // Versioned read, bump, versioned read: the second misses.
+  auto versioned = [&] {
+    testing::Notification read;
+    absl::StatusOr<RemoteCache::Versioned> result;
+    cache.GetVersionedAsync("q", {"posts"}, [&](absl::StatusOr<RemoteCache::Versioned> r) {
+      result = std::move(r);
+      read.Notify();
+    });
+    EXPECT_TRUE(read.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    return result;
+  };
+  absl::StatusOr<RemoteCache::Versioned> first = versioned();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(cache.Set(first->versioned_key, "rows").ok());
+  EXPECT_THAT(versioned()->value, Optional(std::string("rows")));
+  testing::Notification bumped;
+  absl::Status bump_status = absl::UnknownError("not called");
+  cache.BumpVersionsAsync({"posts"}, [&](absl::Status s) {
+    bump_status = s;
+    bumped.Notify();
+  });
+  ASSERT_TRUE(bumped.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(bump_status.ok()) << bump_status;
+  EXPECT_EQ(versioned()->value, std::nullopt);
 }
 
 TEST_F(RemoteCacheTest, ConcurrentGetOrSetAgreesOnOneWinner) {

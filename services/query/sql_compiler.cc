@@ -41,6 +41,16 @@ class Builder {
   std::vector<v1::Value> TakeParams() { return std::move(params_); }
   size_t param_count() const { return params_.size(); }
   bool has_joins() const { return !joins_.empty(); }
+  // The root model, then each joined model once.
+  std::vector<std::string> Reads() const {
+    std::vector<std::string> reads = {root_->name};
+    for (const JoinInfo& join : joins_) {
+      if (std::find(reads.begin(), reads.end(), join.model->name) == reads.end()) {
+        reads.push_back(join.model->name);
+      }
+    }
+    return reads;
+  }
 
   // The alias of the model at the end of a relation path ("author__team"),
   // adding LEFT JOINs as needed; `model` receives the model there.
@@ -69,7 +79,7 @@ class Builder {
             prefix, absl::StrCat(" LEFT JOIN ", target->QuotedTable(), " AS ", next,
                                  " ON ", next, ".", QuoteIdentifier(fk->target_column),
                                  " = ", alias, ".", QuoteIdentifier(fk->column)),
-            next});
+            next, target});
         alias = next;
       } else {
         alias = found->alias;
@@ -150,6 +160,7 @@ class Builder {
     std::string path;
     std::string sql;
     std::string alias;
+    const ModelInfo* model;
   };
 
   absl::StatusOr<std::string> Condition(const v1::Condition& c) {
@@ -468,6 +479,13 @@ absl::StatusOr<CompiledQuery> CompileQuery(const Catalog& catalog,
   out.row_width = select.size();
   out.statement.sql = std::move(sql);
   out.statement.params = builder.TakeParams();
+  out.statement.reads = builder.Reads();
+  for (const PrefetchPlan& plan : out.prefetch) {
+    if (std::find(out.statement.reads.begin(), out.statement.reads.end(), plan.child->name) ==
+        out.statement.reads.end()) {
+      out.statement.reads.push_back(plan.child->name);
+    }
+  }
   return out;
 }
 
@@ -513,7 +531,7 @@ absl::StatusOr<SqlStatement> CompileCount(const Catalog& catalog,
     what = absl::StrCat("COUNT(DISTINCT (", absl::StrJoin(keys, ", "), "))");
   }
   return SqlStatement{absl::StrCat("SELECT ", what, builder.From(), *where),
-                      builder.TakeParams()};
+                      builder.TakeParams(), builder.Reads()};
 }
 
 absl::StatusOr<SqlStatement> CompileExists(const Catalog& catalog,
@@ -524,7 +542,7 @@ absl::StatusOr<SqlStatement> CompileExists(const Catalog& catalog,
   absl::StatusOr<std::string> where = WhereClause(builder, request.filter());
   if (!where.ok()) return where.status();
   return SqlStatement{absl::StrCat("SELECT 1", builder.From(), *where, " LIMIT 1"),
-                      builder.TakeParams()};
+                      builder.TakeParams(), builder.Reads()};
 }
 
 namespace {

@@ -33,6 +33,10 @@ inline constexpr size_t kMaxParams = 65535;
 struct SqlStatement {
   std::string sql;
   std::vector<v1::Value> params;  // $1..$n
+  // For reads (Query, Count, Exists): every model the SQL reads, the root
+  // first, then each joined one once. The query cache keys results by their
+  // versions.
+  std::vector<std::string> reads;
 };
 
 // Columns of one select_related relation inside a result row.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/query/test_catalog.h"
 
@@ -111,6 +112,8 @@ TEST_F(SqlCompilerTest, SelectRelatedChainsJoinsOnceAndBlocksEachLevel) {
       "LEFT JOIN \"public\".\"users\" AS t1 ON t1.\"id\" = t0.\"author_id\" LEFT JOIN "
       "\"public\".\"teams\" AS t2 ON t2.\"id\" = t1.\"team_id\" WHERE (t2.\"name\" = $1)"))
       << q->statement.sql;
+  // What the query cache keys the result by: every table the SQL reads.
+  EXPECT_THAT(q->statement.reads, ::testing::ElementsAre("posts", "users", "teams"));
 }
 
 TEST_F(SqlCompilerTest, KeysetPaginationAfterCursor) {
@@ -147,6 +150,7 @@ TEST_F(SqlCompilerTest, PrefetchUsesOneArrayParameter) {
   EXPECT_EQ(plan.child_column, "author_id");
   EXPECT_EQ(plan.child_column_position, 2u);
   EXPECT_EQ(plan.parent_key_position, 1u);  // hidden users.id
+  EXPECT_THAT(q->statement.reads, ::testing::ElementsAre("users", "posts"));
   std::vector<v1::Value> keys;
   for (int i = 1; i <= 500; ++i) keys.push_back(Int(i));
   SqlStatement s = CompilePrefetch(plan, keys);
@@ -219,6 +223,12 @@ TEST_F(SqlCompilerTest, CountAndExists) {
   absl::StatusOr<SqlStatement> exists = CompileExists(catalog_, e);
   ASSERT_TRUE(exists.ok());
   EXPECT_EQ(exists->sql, "SELECT 1 FROM \"public\".\"users\" AS t0 LIMIT 1");
+  EXPECT_THAT(count->reads, ::testing::ElementsAre("posts"));
+  EXPECT_THAT(exists->reads, ::testing::ElementsAre("users"));
+  c.set_model("posts");
+  *c.mutable_filter() = Cond("author__team__name", v1::EXACT, Text("core"));
+  EXPECT_THAT(CompileCount(catalog_, c)->reads,
+              ::testing::ElementsAre("posts", "users", "teams"));
 }
 
 TEST_F(SqlCompilerTest, UpdateWithFExpressionAndReturning) {
