@@ -30,6 +30,14 @@ ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(1),
 ABSL_FLAG(int, heartbeat_failures, 3,
           "Failed heartbeats in a row before gRPC health turns NOT_SERVING "
           "and /healthz 503.");
+ABSL_FLAG(std::string, cache_addr, "",
+          "Cache service host:port. With it, writes bump table versions there and the "
+          "models given a cache_ttl in --models are cached there. Empty: no query cache.");
+ABSL_FLAG(std::string, models, "",
+          "Per-model options, text format (hyper.query.v1.ModelsConfig), e.g. "
+          "`model { name: \"posts\" cache_ttl_ms: 30000 }`. Needs --cache_addr.");
+ABSL_FLAG(absl::Duration, cache_timeout, absl::Milliseconds(200),
+          "Deadline of each call to the cache service; past it the database answers.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, calls in flight get this long to finish.");
 
@@ -49,6 +57,9 @@ int main(int argc, char** argv) {
       .heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval),
       .heartbeat_failures = absl::GetFlag(FLAGS_heartbeat_failures),
       .admin_port = absl::GetFlag(FLAGS_admin_port),
+      .cache_address = absl::GetFlag(FLAGS_cache_addr),
+      .models_path = absl::GetFlag(FLAGS_models),
+      .cache_timeout = absl::GetFlag(FLAGS_cache_timeout),
   });
   if (!server.ok()) {
     std::fprintf(stderr, "hyper query: cannot start: %s\n", server.status().ToString().c_str());

@@ -61,6 +61,25 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
   }
   absl::StatusOr<Catalog> catalog = LoadCatalog(*server->pool_);
   if (!catalog.ok()) return catalog.status();
+  if (!options.models_path.empty() && options.cache_address.empty()) {
+    return absl::InvalidArgumentError(
+        "models: per-model cache_ttl needs the cache service (pass --cache_addr)");
+  }
+  if (!options.cache_address.empty()) {
+    QueryCache::Ttls ttls;
+    if (!options.models_path.empty()) {
+      absl::StatusOr<QueryCache::Ttls> loaded =
+          QueryCache::LoadConfig(options.models_path, *catalog);
+      if (!loaded.ok()) return loaded.status();
+      ttls = std::move(*loaded);
+    }
+    // Not probed here: the cache service may start later or restart, and
+    // the query cache fails soft until it answers.
+    server->remote_cache_ = std::make_unique<cache::RemoteCache>(cache::RemoteCacheOptions{
+        .address = options.cache_address, .timeout = options.cache_timeout});
+    server->query_cache_ =
+        std::make_unique<QueryCache>(server->remote_cache_.get(), std::move(ttls));
+  }
   // Each executor thread pipelines everything queued on its connection, so a
   // few threads go further than many: with one per connection, 16 threads on
   // 2 cores spent their time switching (pk suite: 10.8K ops/s with 16,
@@ -74,7 +93,8 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
   server->slow_refresher_ = std::thread([self] { self->RunSlowQueryRefresher(); });
   server->service_ = std::make_unique<QueryServiceImpl>(
       server->pool_.get(), server->executor_.get(), std::move(*catalog),
-      [self](v1::Stats* stats) { self->FillStats(stats); });
+      [self](v1::Stats* stats) { self->FillStats(stats); }, /*blocking_threads=*/4,
+      server->query_cache_.get());
 
   // The admin port binds before gRPC so that Admin.GetInfo can list it.
   server->heartbeat_ = std::make_unique<pg::Heartbeat>(
@@ -116,6 +136,8 @@ void QueryServer::Shutdown(absl::Duration grace) {
   if (grpc_ != nullptr) grpc_->Shutdown(grace);
   service_.reset();
   executor_.reset();
+  query_cache_.reset();
+  remote_cache_.reset();
   {
     std::lock_guard<std::mutex> lock(slow_mu_);
     slow_stopping_ = true;
@@ -149,6 +171,17 @@ void QueryServer::RunSlowQueryRefresher() {
 }
 
 void QueryServer::FillStats(v1::Stats* stats) {
+  if (query_cache_ != nullptr) {
+    QueryCacheStats c = query_cache_->stats();
+    v1::QueryCacheStats* cache = stats->mutable_query_cache();
+    cache->set_hits(c.hits);
+    cache->set_misses(c.misses);
+    cache->set_stores(c.stores);
+    cache->set_errors(c.errors);
+    cache->set_bumps(c.bumps);
+    cache->set_bump_errors(c.bump_errors);
+    cache->set_dirty_models(c.dirty_models);
+  }
   pg::QueryTimerStats t = timer_->stats();
   v1::TimerStats* timer = stats->mutable_timer();
   timer->set_count(static_cast<int64_t>(t.count));
@@ -248,6 +281,25 @@ void QueryServer::RegisterMetrics() {
     metrics::AppendSample(out, "hyper_query_heartbeat_latency_p99_seconds", "gauge",
                  "p99 heartbeat latency over the last 100 good beats.",
                  Seconds(h.p99_latency));
+
+    if (query_cache_ != nullptr) {
+      QueryCacheStats c = query_cache_->stats();
+      metrics::AppendSample(out, "hyper_query_cache_hits_total", "counter",
+                   "Reads answered by the query cache.", static_cast<double>(c.hits));
+      metrics::AppendSample(out, "hyper_query_cache_misses_total", "counter",
+                   "Cached-model reads that ran the query.", static_cast<double>(c.misses));
+      metrics::AppendSample(out, "hyper_query_cache_errors_total", "counter",
+                   "Cache service lookups that failed (served from the database).",
+                   static_cast<double>(c.errors));
+      metrics::AppendSample(out, "hyper_query_cache_bumps_total", "counter",
+                   "Table version bumps after writes.", static_cast<double>(c.bumps));
+      metrics::AppendSample(out, "hyper_query_cache_bump_errors_total", "counter",
+                   "Version bumps that failed (retried in the background).",
+                   static_cast<double>(c.bump_errors));
+      metrics::AppendSample(out, "hyper_query_cache_dirty_models", "gauge",
+                   "Models not cached here until a failed bump is retried.",
+                   static_cast<double>(c.dirty_models));
+    }
   });
 }
 

@@ -62,6 +62,14 @@ struct QueryServerOptions {
   // kDefaultAdminPort, except when `port` is 0 (tests, several servers on
   // one machine), where it is 0 too, so nothing ever collides on 9051.
   std::optional<int> admin_port;
+  // The cache service (host:port). With it, every write bumps the versions
+  // of the models it wrote, and reads of models given a cache_ttl in
+  // `models_path` are cached there. Empty: no query cache.
+  std::string cache_address;
+  // hyper.query.v1.ModelsConfig in text format (needs cache_address).
+  std::string models_path;
+  // Deadline of each call to the cache service.
+  absl::Duration cache_timeout = absl::Milliseconds(200);
 };
 
 class QueryServer {
@@ -104,6 +112,8 @@ class QueryServer {
   std::unique_ptr<pg::SlowQueryLog> slow_log_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::Executor> executor_;
+  std::unique_ptr<cache::RemoteCache> remote_cache_;
+  std::unique_ptr<QueryCache> query_cache_;
   std::unique_ptr<QueryServiceImpl> service_;
   std::unique_ptr<service::GrpcServer> grpc_;
   std::unique_ptr<pg::Heartbeat> heartbeat_;

@@ -47,9 +47,10 @@ absl::StatusOr<Catalog> LoadCatalog(pg::Pool& pool) {
 
 QueryServiceImpl::QueryServiceImpl(pg::Pool* pool, pg::Executor* executor,
                                    Catalog catalog, StatsFiller stats,
-                                   int blocking_threads)
+                                   int blocking_threads, QueryCache* cache)
     : pool_(pool),
       executor_(executor),
+      cache_(cache),
       stats_(std::move(stats)),
       catalog_(std::make_shared<const Catalog>(std::move(catalog))) {
   for (int i = 0; i < blocking_threads; ++i) {
@@ -105,20 +106,29 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Query(grpc::CallbackServerContext* c
   auto plan = std::shared_ptr<CompiledQuery>(
       new CompiledQuery(std::move(*compiled)), [cat](CompiledQuery* q) { delete q; });
   v1::ResultFormat format = request->format();
+  ServeRead(reactor, "Query", *request, plan->statement.reads, response,
+            [this, plan, format, response](Done done) {
+              RunQuery(plan, format, response, std::move(done));
+            });
+  return reactor;
+}
+
+void QueryServiceImpl::RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultFormat format,
+                                v1::QueryResponse* response, Done done) {
   executor_->Submit(
       ToPg(plan->statement),
-      [this, plan, format, reactor, response](absl::StatusOr<pg::Result> main) {
+      [this, plan, format, response, done](absl::StatusOr<pg::Result> main) {
         if (!main.ok()) {
-          Finish(reactor, main.status());
+          done(main.status());
           return;
         }
-        auto finish = [plan, format, reactor, response](
+        auto finish = [plan, format, response, done](
                           const pg::Result& main_result,
                           const std::vector<pg::Result>& prefetched) {
           absl::StatusOr<v1::QueryResponse> built =
               BuildQueryResponse(*plan, main_result, prefetched, format);
           if (built.ok()) *response = std::move(*built);
-          Finish(reactor, built.status());
+          done(built.status());
         };
         if (plan->prefetch.empty()) {
           finish(*main, {});
@@ -140,8 +150,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Query(grpc::CallbackServerContext* c
         for (size_t p = 0; p < plan->prefetch.size(); ++p) {
           SqlStatement child =
               CompilePrefetch(plan->prefetch[p], PrefetchKeys(plan->prefetch[p], pending->main));
-          executor_->Submit(ToPg(child), [pending, p, finish,
-                                          reactor](absl::StatusOr<pg::Result> r) {
+          executor_->Submit(ToPg(child), [pending, p, finish, done](absl::StatusOr<pg::Result> r) {
             bool last;
             {
               std::lock_guard<std::mutex> lock(pending->mu);
@@ -154,34 +163,108 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Query(grpc::CallbackServerContext* c
             }
             if (!last) return;
             if (!pending->error.ok()) {
-              Finish(reactor, pending->error);
+              done(pending->error);
               return;
             }
             finish(pending->main, pending->results);
           });
         }
       });
-  return reactor;
+}
+
+void QueryServiceImpl::ServeRead(grpc::ServerUnaryReactor* reactor, absl::string_view rpc,
+                                 const google::protobuf::Message& request,
+                                 const std::vector<std::string>& reads,
+                                 google::protobuf::Message* response,
+                                 std::function<void(Done)> run) {
+  std::optional<absl::Duration> ttl =
+      cache_ == nullptr ? std::nullopt : cache_->TtlFor(reads);
+  if (!ttl.has_value()) {
+    run([reactor](absl::Status status) { Finish(reactor, status); });
+    return;
+  }
+  cache_->Lookup(
+      QueryCache::Key(rpc, request), reads,
+      [this, reactor, response, run = std::move(run), ttl = *ttl](
+          std::optional<std::string> cached, std::string stamped_key) {
+        if (cached.has_value() && response->ParseFromString(*cached)) {
+          Finish(reactor, absl::OkStatus());
+          return;
+        }
+        response->Clear();
+        run([this, reactor, response, stamped_key = std::move(stamped_key),
+             ttl](absl::Status status) {
+          if (status.ok()) cache_->Store(stamped_key, response->SerializeAsString(), ttl);
+          Finish(reactor, status);
+        });
+      });
+}
+
+void QueryServiceImpl::FinishWrite(grpc::ServerUnaryReactor* reactor, absl::Status status,
+                                   std::vector<std::string> models) {
+  if (cache_ == nullptr || models.empty()) {
+    Finish(reactor, status);
+    return;
+  }
+  // The bump precedes the reply even for a failed statement: a failure
+  // after commit (e.g. while reading RETURNING rows) must not leave stale
+  // results behind, and a spare bump only costs a few misses.
+  cache_->Invalidate(std::move(models),
+                     [reactor, status = std::move(status)] { Finish(reactor, status); });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::SubmitStatement(
     grpc::CallbackServerContext* context, absl::StatusOr<pg::Statement> statement,
-    std::function<void(const pg::Result&)> fill) {
+    std::function<void(const pg::Result&)> fill, std::vector<std::string> writes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!statement.ok()) {
     Finish(reactor, statement.status());
     return reactor;
   }
-  executor_->Submit(std::move(*statement),
-                    [reactor, fill = std::move(fill)](absl::StatusOr<pg::Result> r) {
-                      if (r.ok()) fill(*r);
-                      Finish(reactor, r.status());
-                    });
+  executor_->Submit(std::move(*statement), [this, reactor, fill = std::move(fill),
+                                            writes = std::move(writes)](
+                                               absl::StatusOr<pg::Result> r) mutable {
+    if (!r.ok()) {
+      Finish(reactor, r.status());
+      return;
+    }
+    fill(*r);
+    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
+  });
   return reactor;
+}
+
+void QueryServiceImpl::RunStatement(pg::Statement statement,
+                                    std::function<void(const pg::Result&)> fill, Done done) {
+  executor_->Submit(std::move(statement), [fill = std::move(fill), done = std::move(done)](
+                                              absl::StatusOr<pg::Result> r) {
+    if (r.ok()) fill(*r);
+    done(r.status());
+  });
 }
 
 namespace {
 // The driver statement of a compile result, or its error.
+// The models an Execute declares it writes (with what their cascades may
+// change), each checked against the catalog.
+absl::StatusOr<std::vector<std::string>> DeclaredWrites(
+    const Catalog& catalog, const google::protobuf::RepeatedPtrField<std::string>& models,
+    absl::string_view field) {
+  std::vector<std::string> writes;
+  for (int i = 0; i < models.size(); ++i) {
+    if (catalog.Find(models[i]) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: unknown model '", models[i], "'"));
+    }
+    for (std::string& model : QueryCache::WrittenModels(catalog, models[i], true)) {
+      if (std::find(writes.begin(), writes.end(), model) == writes.end()) {
+        writes.push_back(std::move(model));
+      }
+    }
+  }
+  return writes;
+}
+
 template <typename T>
 absl::StatusOr<pg::Statement> Prepared(const absl::StatusOr<T>& compiled) {
   if (!compiled.ok()) return compiled.status();
@@ -196,41 +279,63 @@ absl::StatusOr<pg::Statement> Prepared(const absl::StatusOr<T>& compiled) {
 grpc::ServerUnaryReactor* QueryServiceImpl::Count(grpc::CallbackServerContext* context,
                                                   const v1::CountRequest* request,
                                                   v1::CountResponse* response) {
-  return SubmitStatement(context, Prepared(CompileCount(*catalog(), *request)),
-                         [response](const pg::Result& r) {
-                           if (!r.rows.empty()) response->set_count(r.rows[0][0].int64());
-                         });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<SqlStatement> compiled = CompileCount(*catalog(), *request);
+  if (!compiled.ok()) {
+    Finish(reactor, compiled.status());
+    return reactor;
+  }
+  ServeRead(reactor, "Count", *request, compiled->reads, response,
+            [this, statement = ToPg(*compiled), response](Done done) {
+              RunStatement(statement, [response](const pg::Result& r) {
+                if (!r.rows.empty()) response->set_count(r.rows[0][0].int64());
+              }, std::move(done));
+            });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Exists(grpc::CallbackServerContext* context,
                                                    const v1::ExistsRequest* request,
                                                    v1::ExistsResponse* response) {
-  return SubmitStatement(context, Prepared(CompileExists(*catalog(), *request)),
-                         [response](const pg::Result& r) {
-                           response->set_exists(!r.rows.empty());
-                         });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<SqlStatement> compiled = CompileExists(*catalog(), *request);
+  if (!compiled.ok()) {
+    Finish(reactor, compiled.status());
+    return reactor;
+  }
+  ServeRead(reactor, "Exists", *request, compiled->reads, response,
+            [this, statement = ToPg(*compiled), response](Done done) {
+              RunStatement(statement, [response](const pg::Result& r) {
+                response->set_exists(!r.rows.empty());
+              }, std::move(done));
+            });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Update(grpc::CallbackServerContext* context,
                                                    const v1::UpdateRequest* request,
                                                    v1::UpdateResponse* response) {
-  return SubmitStatement(context, Prepared(CompileUpdate(*catalog(), *request)),
+  std::shared_ptr<const Catalog> cat = catalog();
+  return SubmitStatement(context, Prepared(CompileUpdate(*cat, *request)),
                          [response](const pg::Result& r) {
                            response->set_rows_affected(r.rows_affected);
                            if (!r.column_names.empty()) {
                              AppendRows(r, response->mutable_columns(),
                                         response->mutable_rows());
                            }
-                         });
+                         },
+                         QueryCache::WrittenModels(*cat, request->model(), true));
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Delete(grpc::CallbackServerContext* context,
                                                    const v1::DeleteRequest* request,
                                                    v1::DeleteResponse* response) {
-  return SubmitStatement(context, Prepared(CompileDelete(*catalog(), *request)),
+  std::shared_ptr<const Catalog> cat = catalog();
+  return SubmitStatement(context, Prepared(CompileDelete(*cat, *request)),
                          [response](const pg::Result& r) {
                            response->set_rows_affected(r.rows_affected);
-                         });
+                         },
+                         QueryCache::WrittenModels(*cat, request->model(), true));
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
@@ -249,7 +354,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
   auto statements = std::make_shared<std::vector<pg::Statement>>();
   for (const CompiledWrite& batch : *batches) statements->push_back(ToPg(batch.statement));
   // All batches in one transaction: all rows or none.
-  RunBlocking([this, statements, reactor, response] {
+  std::vector<std::string> writes = {request->model()};
+  RunBlocking([this, statements, reactor, response, writes = std::move(writes)]() mutable {
     absl::StatusOr<pg::Pool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) {
       Finish(reactor, lease.status());
@@ -266,7 +372,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
       AppendRows(r, response->columns_size() == 0 ? response->mutable_columns() : &columns,
                  response->mutable_rows());
     }
-    Finish(reactor, absl::OkStatus());
+    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
   });
   return reactor;
 }
@@ -276,14 +382,21 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Execute(grpc::CallbackServerContext*
                                                     v1::ExecuteResponse* response) {
   absl::StatusOr<pg::Statement> statement =
       absl::InvalidArgumentError("sql: must not be empty");
-  if (!request->sql().empty()) {
+  absl::StatusOr<std::vector<std::string>> writes =
+      DeclaredWrites(*catalog(), request->writes_models(), "writes_models");
+  if (!writes.ok()) {
+    statement = writes.status();
+  } else if (!request->sql().empty()) {
     statement = pg::Statement{request->sql(), {}};
     for (const v1::Value& v : request->params()) statement->params.push_back(ToPg(v));
   }
-  return SubmitStatement(context, std::move(statement), [response](const pg::Result& r) {
-    response->set_rows_affected(r.rows_affected);
-    AppendRows(r, response->mutable_columns(), response->mutable_rows());
-  });
+  return SubmitStatement(
+      context, std::move(statement),
+      [response](const pg::Result& r) {
+        response->set_rows_affected(r.rows_affected);
+        AppendRows(r, response->mutable_columns(), response->mutable_rows());
+      },
+      writes.ok() ? std::move(*writes) : std::vector<std::string>());
 }
 
 // Streams CopyIn messages into one COPY ... FROM STDIN. Each message is
@@ -382,7 +495,7 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
       return;
     }
     response_->set_rows_written(*written);
-    Finish(grpc::Status::OK);
+    service_->FinishCopy(this, model_->name);
   }
 
   void Fail(const absl::Status& status) {
@@ -404,6 +517,15 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
   int64_t rows_seen_ = 0;
 };
 
+void QueryServiceImpl::FinishCopy(grpc::ServerReadReactor<v1::CopyInRequest>* reactor,
+                                  const std::string& model) {
+  if (cache_ == nullptr) {
+    reactor->Finish(grpc::Status::OK);
+    return;
+  }
+  cache_->Invalidate({model}, [reactor] { reactor->Finish(grpc::Status::OK); });
+}
+
 grpc::ServerReadReactor<v1::CopyInRequest>* QueryServiceImpl::CopyIn(
     grpc::CallbackServerContext* context, v1::CopyInResponse* response) {
   return new CopyInReactor(this, response);
@@ -414,6 +536,7 @@ namespace {
 // One Batch operation, compiled: its statements and how to read them back.
 struct BatchOp {
   std::vector<pg::Statement> statements;
+  std::vector<std::string> writes;  // models whose versions it bumps
   std::function<void(const std::vector<pg::Result>&, v1::OperationResult*)> read;
 };
 
@@ -464,6 +587,7 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       absl::StatusOr<CompiledWrite> w = CompileUpdate(catalog, op.update());
       if (!w.ok()) return w.status();
       out.statements.push_back(ToPg(w->statement));
+      out.writes = QueryCache::WrittenModels(catalog, op.update().model(), true);
       out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
         v1::UpdateResponse* u = result->mutable_update();
         u->set_rows_affected(r[0].rows_affected);
@@ -477,6 +601,7 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       absl::StatusOr<SqlStatement> s = CompileDelete(catalog, op.delete_());
       if (!s.ok()) return s.status();
       out.statements.push_back(ToPg(*s));
+      out.writes = QueryCache::WrittenModels(catalog, op.delete_().model(), true);
       out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
         result->mutable_delete_()->set_rows_affected(r[0].rows_affected);
       };
@@ -487,6 +612,7 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
           CompileBulkCreate(catalog, op.bulk_create());
       if (!batches.ok()) return batches.status();
       for (const CompiledWrite& b : *batches) out.statements.push_back(ToPg(b.statement));
+      out.writes = {op.bulk_create().model()};
       out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
         v1::BulkCreateResponse* b = result->mutable_bulk_create();
         for (const pg::Result& part : r) {
@@ -502,6 +628,10 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       if (op.execute().sql().empty()) {
         return absl::InvalidArgumentError("execute.sql: must not be empty");
       }
+      absl::StatusOr<std::vector<std::string>> writes =
+          DeclaredWrites(catalog, op.execute().writes_models(), "execute.writes_models");
+      if (!writes.ok()) return writes.status();
+      out.writes = std::move(*writes);
       pg::Statement s{op.execute().sql(), {}};
       for (const v1::Value& v : op.execute().params()) s.params.push_back(ToPg(v));
       out.statements.push_back(std::move(s));
@@ -605,7 +735,15 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
       }
       (*ops)[i].read(*outcomes[i], result);
     }
-    Finish(reactor, absl::OkStatus());
+    std::vector<std::string> writes;
+    for (const BatchOp& op : *ops) {
+      for (const std::string& model : op.writes) {
+        if (std::find(writes.begin(), writes.end(), model) == writes.end()) {
+          writes.push_back(model);
+        }
+      }
+    }
+    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
   });
   return reactor;
 }

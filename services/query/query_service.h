@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,8 @@
 #include "libs/pg/pool.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
 #include "services/query/catalog.h"
+#include "services/query/query_cache.h"
+#include "services/query/sql_compiler.h"
 
 namespace hyper::query {
 
@@ -40,8 +43,12 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
 
   // `pool` and `executor` must outlive the service. Without `stats`, GetStats
   // reports the pool and statement cache only.
+  // With a `cache` (not owned), reads of models with a cache_ttl are served
+  // through it and every write bumps the versions of what it wrote before
+  // its reply (see query_cache.h).
   QueryServiceImpl(pg::Pool* pool, pg::Executor* executor, Catalog catalog,
-                   StatsFiller stats = nullptr, int blocking_threads = 4);
+                   StatsFiller stats = nullptr, int blocking_threads = 4,
+                   QueryCache* cache = nullptr);
   ~QueryServiceImpl() override;
 
   grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context,
@@ -86,14 +93,37 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   std::shared_ptr<const Catalog> catalog() const;
   // Runs `work` on a blocking worker (it may hold a connection for long).
   void RunBlocking(std::function<void()> work);
+  using Done = std::function<void(absl::Status)>;
   // Submits a compiled statement; `fill` copies its result into the reply
   // before the call finishes. A compile error finishes the call at once.
+  // After a successful write, the versions of `writes` are bumped first.
   grpc::ServerUnaryReactor* SubmitStatement(
       grpc::CallbackServerContext* context, absl::StatusOr<pg::Statement> statement,
-      std::function<void(const pg::Result&)> fill);
+      std::function<void(const pg::Result&)> fill,
+      std::vector<std::string> writes = {});
+  // A read: `run(done)` computes the reply into *response and calls done.
+  // When the read is cached, a hit answers without running it and a miss
+  // stores what it computed.
+  void ServeRead(grpc::ServerUnaryReactor* reactor, absl::string_view rpc,
+                 const google::protobuf::Message& request,
+                 const std::vector<std::string>& reads,
+                 google::protobuf::Message* response, std::function<void(Done)> run);
+  // Finishes a successful CopyIn after bumping `model`.
+  void FinishCopy(grpc::ServerReadReactor<v1::CopyInRequest>* reactor, const std::string& model);
+  // Runs a read statement: `fill` copies its result, then `done`.
+  void RunStatement(pg::Statement statement, std::function<void(const pg::Result&)> fill,
+                    Done done);
+  // Runs a compiled Query (and its prefetch queries) into *response.
+  void RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultFormat format,
+                v1::QueryResponse* response, Done done);
+  // Finishes a successful write with `status` after bumping `models` (at
+  // once when there is no cache or nothing to bump).
+  void FinishWrite(grpc::ServerUnaryReactor* reactor, absl::Status status,
+                   std::vector<std::string> models);
 
   pg::Pool* pool_;
   pg::Executor* executor_;
+  QueryCache* cache_;
   StatsFiller stats_;
   mutable std::mutex catalog_mu_;
   std::shared_ptr<const Catalog> catalog_;  // guarded by catalog_mu_
