@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "libs/cache/database_cache.h"
 #include "libs/pg/pool.h"
+#include "libs/pg/url.h"
 
 namespace hyper::cache {
 namespace {
@@ -51,7 +53,23 @@ absl::StatusOr<std::unique_ptr<CacheServer>> CacheServer::Start(CacheServerOptio
   });
   Cache* store = server->memory_.get();
   if (!options.database_url.empty()) {
-    return absl::UnimplementedError("database: the DatabaseCache tier is not wired yet");
+    absl::StatusOr<pg::ParsedUrl> url = pg::ParseUrl(options.database_url);
+    if (!url.ok()) return url.status();
+    server->pool_ = std::make_unique<pg::Pool>(url->conninfo, url->pool);
+    if (absl::Status warm = server->pool_->Warm(); !warm.ok()) {
+      return absl::UnavailableError(absl::StrCat("database: cannot connect: ", warm.message()));
+    }
+    absl::StatusOr<std::unique_ptr<DatabaseCache>> database =
+        DatabaseCache::Create(server->pool_.get(),
+                              DatabaseCache::Options{.max_value_bytes = options.max_value_bytes});
+    if (!database.ok()) return database.status();
+    server->database_ = std::move(*database);
+    // Memory in front, the table beneath: a memory miss reads the table
+    // and promotes the hit; writes go to both; a database error is a miss.
+    server->tiers_ = std::make_unique<TwoTierCache>(server->memory_.get(),
+                                                    server->database_.get(),
+                                                    options.database_promote_ttl);
+    store = server->tiers_.get();
   }
   server->service_ = std::make_unique<CacheServiceImpl>(
       store, &server->versions_,

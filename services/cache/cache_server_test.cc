@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libs/testing/http_client.h"
+#include "libs/testing/test_database.h"
 #include "proto/hyper/cache/v1/cache.grpc.pb.h"
 
 namespace hyper::cache {
@@ -253,6 +254,26 @@ TEST_F(CacheServerTest, MetricsOnTheAdminPort) {
   EXPECT_THAT(response->body, HasSubstr("hyper_cache_entries 1\n"));
 }
 
+TEST_F(CacheServerTest, DatabaseTierOutlivesARestart) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  StartServer({.database_url = (*db)->url()});
+  ASSERT_TRUE(Set("kept", "across restarts", 60'000).ok());
+  ASSERT_TRUE(Set("brief", "gone soon", 50).ok());
+
+  StartServer({.database_url = (*db)->url()});  // a new process's memory is empty
+  v1::GetResponse kept = Get("kept");
+  EXPECT_TRUE(kept.found());
+  EXPECT_EQ(kept.value(), "across restarts");
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(Get("brief").found()) << "the database tier honours the ttl too";
+  v1::StatsResponse stats = Stats();
+  EXPECT_EQ(stats.database_hits(), 1u);
+  EXPECT_EQ(stats.database_errors(), 0u);
+  EXPECT_TRUE(Get("kept").found());
+  EXPECT_EQ(Stats().database_hits(), 1u) << "the hit was promoted to memory";
+}
+
 TEST(CacheServerOptionsTest, BadOptionsNameTheOption) {
   auto tiny = CacheServer::Start({.port = 0, .memory_bytes = 1000});
   EXPECT_EQ(tiny.status().code(), absl::StatusCode::kInvalidArgument);
@@ -262,6 +283,10 @@ TEST(CacheServerOptionsTest, BadOptionsNameTheOption) {
   EXPECT_THAT(std::string(value.status().message()), HasSubstr("max_value_bytes"));
   auto admin = CacheServer::Start({.port = 0, .admin_port = 70000});
   EXPECT_THAT(std::string(admin.status().message()), HasSubstr("admin_port"));
+  auto unreachable = CacheServer::Start(
+      {.port = 0, .database_url = "postgres://nobody@127.0.0.1:1/none?acquire_timeout_ms=500"});
+  EXPECT_EQ(unreachable.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(unreachable.status().message()), HasSubstr("database"));
 }
 
 }  // namespace
