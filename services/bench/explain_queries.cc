@@ -111,7 +111,7 @@ std::vector<BenchQuery> Build() {
        [](const Fixtures&) { return Params{Text("%quokka%")}; },
        {"posts_title_trgm_idx"},
        "case-insensitive substring: a pg_trgm GIN index (bitmap scan), then a top-25 "
-       "sort of the few matches; the word is in under 1% of titles"},
+       "sort of the few matches; the word is in one title in 1,000"},
       {"top_authors",
        "SELECT author_id, sum(score) AS total_score, count(*) AS posts "
        "FROM hyper_bench.posts WHERE NOT is_deleted GROUP BY author_id "

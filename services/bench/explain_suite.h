@@ -30,9 +30,12 @@
 
 namespace hyper::bench {
 
+// The smallest seed on which every declared path is the planner's choice.
+inline constexpr int64_t kMinPosts = 5000;
+
 struct ExplainOptions {
   std::string address;   // query service, host:port
-  int64_t posts = 50000; // seed size; >= 100
+  int64_t posts = 50000; // seed size; >= kMinPosts
   int repeat = 5;        // Explain runs per query; 1..100
   // Drop the hyper_bench schema and do nothing else.
   bool drop = false;

@@ -6,8 +6,8 @@
 //   users     1,000 rows; usernames from a word list, karma log-normal
 //   posts     --posts rows; authors skewed (user 1 writes ~10%), titles of
 //             4-10 words from a word list in which later words are rarer
-//             (the last, "quokka", is in under 1% of titles, so a title
-//             search is selective), created over the 30 days before
+//             (one title in 1,000 ends with "quokka", so a title search is
+//             selective), created over the 30 days before
 //             kReferenceTime, log-normal upvotes, hot/controversy/velocity
 //             scores computed from them, 1% soft-deleted
 //   comments  5 per post, skewed authors and scores
@@ -38,13 +38,14 @@ namespace hyper::bench {
 
 inline constexpr absl::string_view kBenchSchema = "hyper_bench";
 // Bumped whenever the rows or the DDL change, so an older seed is redone.
-inline constexpr int kGeneratorVersion = 1;
+inline constexpr int kGeneratorVersion = 2;
 inline constexpr int64_t kUsers = 1000;
 inline constexpr int64_t kCommentsPerPost = 5;
 inline constexpr int64_t kVotesPerPost = 4;
 // "Now" for the data set: posts are created in the 30 days before it.
 inline const absl::Time kReferenceTime = absl::FromUnixSeconds(1735689600);  // 2025-01-01Z
-// The word the title search looks for; the rarest of the word list.
+// The word the title search looks for; last in the word list, and only in
+// one title in 1,000.
 inline constexpr absl::string_view kSearchWord = "quokka";
 
 // The sizes for `posts` posts.
@@ -115,10 +116,21 @@ class SeedData {
 // DDL, each element one statement (the query service's Execute takes one).
 // The tables, without keys or indexes (COPY into bare tables is fastest).
 std::vector<std::string> CreateTablesSql();
-// Primary keys, foreign keys and the indexes the queries declare, then
-// VACUUM ANALYZE (statistics, and the visibility map index-only scans need).
+// Primary keys, foreign keys and the indexes the queries declare.
 // `trgm_schema` is where pg_trgm lives (its operator class is qualified).
 std::vector<std::string> CreateIndexesSql(absl::string_view trgm_schema);
+// The end of a seed: the seed_info row (complete = false); VACUUM ANALYZE
+// (statistics, and the visibility map that index-only scans need), repeated
+// until `all_visible` says every page of the four tables is all-visible (a
+// transaction that was open during the load holds VACUUM back until it
+// ends; seen now and then right after the load); then complete = true.
+struct SeedCompletionSql {
+  std::string mark_started;
+  std::string vacuum;
+  std::string all_visible;  // one bool
+  std::string mark_complete;
+};
+SeedCompletionSql SeedCompletionSqlFor(const SeedSize& size);
 
 }  // namespace hyper::bench
 
