@@ -53,12 +53,13 @@ class Client {
 
   v1::QueryService::Stub* stub() { return stub_.get(); }
 
-  absl::Status Connect() {
-    auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+  absl::Status Connect(absl::Duration timeout) {
+    auto deadline = std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout));
     if (!channel_->WaitForConnected(deadline)) {
       return absl::UnavailableError(absl::StrCat(
-          "cannot connect to the query service at ", address_,
-          " within 10 s (is it running? --query_addr sets the address)"));
+          "cannot connect to the query service at ", address_, " within ",
+          absl::FormatDuration(timeout), " (is it running? --query_addr sets the address)"));
     }
     return absl::OkStatus();
   }
@@ -446,7 +447,7 @@ absl::StatusOr<ExplainRun> RunExplainSuite(const ExplainOptions& options) {
   }
 
   Client client(options.address);
-  if (absl::Status s = client.Connect(); !s.ok()) return s;
+  if (absl::Status s = client.Connect(options.connect_timeout); !s.ok()) return s;
   absl::StatusOr<v1::Row> where = FirstRow(
       client.Execute("SELECT concat(coalesce(host(inet_server_addr()), 'socket'), ':', "
                      "coalesce(inet_server_port(), 0), '/', current_database())",

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/bench/explain_baseline.h"
 
 namespace hyper::bench {
@@ -35,6 +36,7 @@ inline constexpr int64_t kMinPosts = 5000;
 
 struct ExplainOptions {
   std::string address;   // query service, host:port
+  absl::Duration connect_timeout = absl::Seconds(10);
   int64_t posts = 50000; // seed size; >= kMinPosts
   int repeat = 5;        // Explain runs per query; 1..100
   // Drop the hyper_bench schema and do nothing else.
