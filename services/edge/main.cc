@@ -22,6 +22,12 @@ ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(10),
           "A request must arrive whole within this (408).");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
           "Idle keep-alive connections close after this.");
+ABSL_FLAG(std::string, cache_addr, "",
+          "Cache service host:port, the shared tier of the view cache. Empty: "
+          "views are cached in this process only.");
+ABSL_FLAG(int64_t, view_cache_mb, 64, "In-process view cache budget, MiB.");
+ABSL_FLAG(absl::Duration, cache_timeout, absl::Milliseconds(50),
+          "Deadline of each cache service call; past it the view runs.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, in-flight requests get this long to finish.");
 
@@ -41,6 +47,15 @@ int main(int argc, char** argv) {
   options.http.limits.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   options.http.request_timeout = absl::GetFlag(FLAGS_request_timeout);
   options.http.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options.cache_address = absl::GetFlag(FLAGS_cache_addr);
+  options.cache_timeout = absl::GetFlag(FLAGS_cache_timeout);
+  const int64_t view_cache_mb = absl::GetFlag(FLAGS_view_cache_mb);
+  if (view_cache_mb < 1 || view_cache_mb > (int64_t{1} << 20)) {
+    std::fprintf(stderr, "hyper edge: --view_cache_mb must be between 1 and 2^20, got %lld\n",
+                 static_cast<long long>(view_cache_mb));
+    return 1;
+  }
+  options.view_cache_bytes = static_cast<size_t>(view_cache_mb) << 20;
   for (int64_t limit : {absl::GetFlag(FLAGS_max_request_line),
                         absl::GetFlag(FLAGS_max_head_bytes),
                         absl::GetFlag(FLAGS_max_headers),
