@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Prints the closing line of `./hyper test` from Bazel's build event file.
 
-    test_summary.py BEP_JSON_FILE
+    test_summary.py BEP_JSON_FILE [BEP_JSON_FILE=TAG ...]
+
+Several files (one per `bazel test` run, e.g. a second run under
+ThreadSanitizer) are counted together; a TAG marks that run's labels, so
+`//a:t` of the tsan run counts as `//a:t [tsan]`.
 
 Counts test targets from Bazel's own results (the Build Event Protocol, JSON
 form): a target passes when its testSummary says PASSED or FLAKY; it fails
@@ -45,24 +49,27 @@ def count_cases(xml_uri):
     return passed, failed
 
 
-def summarize(path):
+def summarize(paths):
     tests = set()
     status = {}
     xml_uris = {}
-    for event in read_events(path):
-        event_id = event.get("id", {})
-        if "targetConfigured" in event_id:
-            configured = event.get("configured", {})
-            if "testSize" in configured:
-                tests.add(event_id["targetConfigured"]["label"])
-        elif "testSummary" in event_id:
-            label = event_id["testSummary"]["label"]
-            status[label] = event.get("testSummary", {}).get("overallStatus", "")
-        elif "testResult" in event_id:
-            label = event_id["testResult"]["label"]
-            for output in event.get("testResult", {}).get("testActionOutput", []):
-                if output.get("name") == "test.xml":
-                    xml_uris[label] = output.get("uri", "")
+    for spec in paths:
+        path, _, tag = spec.partition("=")
+        suffix = f" [{tag}]" if tag else ""
+        for event in read_events(path):
+            event_id = event.get("id", {})
+            if "targetConfigured" in event_id:
+                configured = event.get("configured", {})
+                if "testSize" in configured:
+                    tests.add(event_id["targetConfigured"]["label"] + suffix)
+            elif "testSummary" in event_id:
+                label = event_id["testSummary"]["label"] + suffix
+                status[label] = event.get("testSummary", {}).get("overallStatus", "")
+            elif "testResult" in event_id:
+                label = event_id["testResult"]["label"] + suffix
+                for output in event.get("testResult", {}).get("testActionOutput", []):
+                    if output.get("name") == "test.xml":
+                        xml_uris[label] = output.get("uri", "")
 
     passed = sorted(t for t in tests if status.get(t) in PASSING)
     failed = sorted(t for t in tests if status.get(t) not in PASSING)
@@ -83,11 +90,11 @@ def summarize(path):
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        return summarize(argv[1])
+        return summarize(argv[1:])
     except (OSError, json.JSONDecodeError) as error:
         print(f"cannot read build events: {error}", file=sys.stderr)
         print("0 passed, 0 failed")

@@ -48,4 +48,17 @@ library //a:lib | expect no_tests 1 "0 passed, 0 failed"
 
 echo "not json" | expect garbage 1 "0 passed, 0 failed"
 
+# Two runs (the second under a sanitizer) count together, the same label
+# once per run.
+{ configured //a:t; summary_event //a:t PASSED; } >"$tmp/plain.json"
+{ configured //a:t; summary_event //a:t FAILED; } >"$tmp/tsan.json"
+out="$(python3 "$summary" "$tmp/plain.json" "$tmp/tsan.json=tsan" 2>/dev/null)"; rc=$?
+if [[ "$rc" != 1 || "$(tail -n 1 <<<"$out")" != "1 passed, 1 failed" ]] ||
+   ! grep -q "FAILED: //a:t \[tsan\]" <<<"$out"; then
+  echo "FAIL two_runs: rc=$rc, output: $out"
+  failures=$((failures + 1))
+else
+  echo "ok   two_runs"
+fi
+
 [[ $failures -eq 0 ]]
