@@ -1,6 +1,7 @@
 // hyper bench: benchmarks against Hyper's services, over the wire only.
 // Flags, dispatch and exit codes; each subcommand's logic is a library
 // beside its test. A new subcommand is one entry in kCommands.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -11,16 +12,23 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "services/bench/db_load.h"
 #include "services/bench/explain_suite.h"
+#include "services/bench/http_load.h"
+#include "services/bench/report_html.h"
 
 // Shared.
 ABSL_FLAG(std::string, query_addr, "127.0.0.1:50051", "Query service address (explain, db).");
-ABSL_FLAG(int, concurrency, 64, "db: calls in flight.");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "db: how long to run (not copy).");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
+          "db, http: how long each suite or route runs (not db copy).");
+ABSL_FLAG(std::string, report, "",
+          "Also write a self-contained HTML page with charts to this path (every subcommand).");
 // db
-ABSL_FLAG(std::string, suite, "pk", "db suite: pk, range, update or copy.");
+ABSL_FLAG(std::string, suite, "pk", "db suites, comma-separated: pk, range, update, copy.");
+ABSL_FLAG(int, concurrency, 64, "db: calls in flight.");
 ABSL_FLAG(int64_t, accounts, 1000000, "db: rows in pgbench_accounts (scale x 100000).");
 ABSL_FLAG(int64_t, rows, 1000000, "db copy: rows to send.");
 // explain
@@ -36,6 +44,12 @@ ABSL_FLAG(double, noise_ms, 0.5,
           "improvements (sub-millisecond timings jitter).");
 ABSL_FLAG(bool, json, false, "explain: print the results as JSON on stdout (progress on stderr).");
 ABSL_FLAG(bool, drop, false, "explain: drop the hyper_bench schema and exit.");
+// http
+ABSL_FLAG(std::string, url, "http://127.0.0.1:8080", "http: the edge, http://host:port.");
+ABSL_FLAG(std::string, routes, "/plaintext,/json", "http: routes to load, comma-separated.");
+ABSL_FLAG(int, connections, 64, "http: open connections (wrk -c).");
+ABSL_FLAG(int, threads, 2, "http: wrk threads (wrk -t).");
+ABSL_FLAG(std::string, wrk, "wrk", "http: the wrk binary.");
 
 namespace {
 
@@ -53,13 +67,18 @@ constexpr char kUsage[] = R"(hyper bench: benchmarks against Hyper's services
       0.5x is reported as an improvement; queries missing on either side are
       reported. --save-baseline writes the baseline (timestamp, database without
       credentials, seed size, per-query results).
-  bench db --query_addr=H:P --suite=pk|range|update|copy [--concurrency=64] [--duration=10s]
+  bench db --query_addr=H:P --suite=pk[,range,update,copy] [--concurrency=64] [--duration=10s]
       Load suites against the query service: ops/s and p50/p90/p99/p99.9.
+  bench http --url=http://H:P [--routes=/plaintext,/json] [--connections=64] [--threads=2]
+             [--duration=10s]
+      Drives wrk against edge routes, one after another: ops/s and p50/p90/p99/p99.9.
+  Every subcommand takes --report=out.html: one self-contained page (inline SVG, no
+  network) with latency percentiles, ops/s, and per-query times against the baseline.
 
 Exit codes:
   0  pass
   1  regression: a declared path not taken, a new Seq Scan, a query slower than
-     the threshold (explain); failed calls (db)
+     the threshold (explain); failed calls or error responses (db, http)
   2  usage error, bad flag value, malformed baseline file, baseline of another
      seed size, or the service / database could not be reached
 )";
@@ -75,6 +94,26 @@ std::string UserPath(const std::string& path) {
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "bench: %s\n", std::string(status.message()).c_str());
   return 2;
+}
+
+// Writes --report when set; false (after saying why) when that fails.
+bool MaybeReport(const hyper::bench::Report& report) {
+  std::string path = absl::GetFlag(FLAGS_report);
+  if (path.empty()) return true;
+  path = UserPath(path);
+  absl::Status s = hyper::bench::WriteReport(path, report);
+  if (!s.ok()) {
+    Fail(s);
+    return false;
+  }
+  std::fprintf(stderr, "bench: report written to %s\n", path.c_str());
+  return true;
+}
+
+hyper::bench::LoadSeries Series(const std::string& name, double ops, absl::Duration p50,
+                                absl::Duration p90, absl::Duration p99, absl::Duration p999) {
+  auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
+  return {name, ops, ms(p50), ms(p90), ms(p99), ms(p999)};
 }
 
 int RunExplain() {
@@ -98,21 +137,90 @@ int RunExplain() {
   if (absl::GetFlag(FLAGS_save_baseline) && !run->baseline_saved) {
     std::fprintf(stderr, "bench: baseline not saved: the run failed\n");
   }
+  hyper::bench::Report report{.title = "hyper benchmark (bench explain)"};
+  report.notes.push_back(absl::StrFormat(
+      "%s: %d/%d declared paths taken, %d queries x %d runs (medians) on %s posts, %s",
+      run->comparison.failed() ? "FAIL" : "PASS",
+      std::count_if(run->results.begin(), run->results.end(),
+                    [](const auto& q) { return q.path_taken; }),
+      run->results.size(), run->results.size(), run->repeat, absl::StrCat(run->seed.posts),
+      run->database));
+  report.notes.push_back(run->baseline.has_value()
+                             ? absl::StrCat("baseline ", run->baseline_path, " of ",
+                                            run->baseline->timestamp)
+                             : "no baseline");
+  for (const hyper::bench::Finding& f : run->comparison.findings) {
+    report.notes.push_back(absl::StrCat(f.failure ? "FAIL " : "note ", f.message));
+  }
+  for (const hyper::bench::QueryResult& q : run->results) {
+    hyper::bench::QueryTime t{.name = q.name, .execution_ms = q.execution_ms,
+                              .path_taken = q.path_taken};
+    if (run->baseline.has_value()) {
+      for (const auto& b : run->baseline->queries) {
+        if (b.name == q.name) t.baseline_ms = b.execution_ms;
+      }
+    }
+    report.queries.push_back(t);
+  }
+  if (!MaybeReport(report)) return 2;
   return run->comparison.failed() ? 1 : 0;
 }
 
 int RunDb() {
-  auto result = hyper::bench::RunDbLoad({
-      .address = absl::GetFlag(FLAGS_query_addr),
-      .suite = absl::GetFlag(FLAGS_suite),
-      .in_flight = absl::GetFlag(FLAGS_concurrency),
+  hyper::bench::Report report{.title = "bench db"};
+  report.notes.push_back(absl::StrFormat("query service %s, %d calls in flight, %s per suite",
+                                         absl::GetFlag(FLAGS_query_addr),
+                                         absl::GetFlag(FLAGS_concurrency),
+                                         absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
+  bool errors = false;
+  for (absl::string_view suite : absl::StrSplit(absl::GetFlag(FLAGS_suite), ',')) {
+    auto result = hyper::bench::RunDbLoad({
+        .address = absl::GetFlag(FLAGS_query_addr),
+        .suite = std::string(suite),
+        .in_flight = absl::GetFlag(FLAGS_concurrency),
+        .duration = absl::GetFlag(FLAGS_duration),
+        .accounts = absl::GetFlag(FLAGS_accounts),
+        .rows = absl::GetFlag(FLAGS_rows),
+    });
+    if (!result.ok()) return Fail(result.status());
+    std::string line = hyper::bench::FormatResult(std::string(suite), *result);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    report.notes.push_back(line);
+    report.loads.push_back(Series(std::string(suite), result->ops_per_second, result->p50,
+                                  result->p90, result->p99, result->p999));
+    errors = errors || result->errors > 0;
+  }
+  if (!MaybeReport(report)) return 2;
+  return errors ? 1 : 0;
+}
+
+int RunHttp() {
+  std::vector<std::string> routes = absl::StrSplit(absl::GetFlag(FLAGS_routes), ',');
+  auto results = hyper::bench::RunHttpLoad({
+      .url = absl::GetFlag(FLAGS_url),
+      .routes = routes,
+      .connections = absl::GetFlag(FLAGS_connections),
+      .threads = absl::GetFlag(FLAGS_threads),
       .duration = absl::GetFlag(FLAGS_duration),
-      .accounts = absl::GetFlag(FLAGS_accounts),
-      .rows = absl::GetFlag(FLAGS_rows),
+      .wrk = absl::GetFlag(FLAGS_wrk),
   });
-  if (!result.ok()) return Fail(result.status());
-  std::printf("%s\n", hyper::bench::FormatResult(absl::GetFlag(FLAGS_suite), *result).c_str());
-  return result->errors == 0 ? 0 : 1;
+  if (!results.ok()) return Fail(results.status());
+  hyper::bench::Report report{.title = "bench http"};
+  report.notes.push_back(absl::StrFormat("%s, wrk -t%d -c%d, %s per route",
+                                         absl::GetFlag(FLAGS_url), absl::GetFlag(FLAGS_threads),
+                                         absl::GetFlag(FLAGS_connections),
+                                         absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
+  bool errors = false;
+  for (const hyper::bench::HttpLoadResult& r : *results) {
+    std::string line = hyper::bench::FormatHttpResult(r);
+    std::printf("%s\n", line.c_str());
+    report.notes.push_back(line);
+    report.loads.push_back(Series(r.route, r.ops_per_second, r.p50, r.p90, r.p99, r.p999));
+    errors = errors || r.errors > 0;
+  }
+  if (!MaybeReport(report)) return 2;
+  return errors ? 1 : 0;
 }
 
 struct Command {
@@ -123,6 +231,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"explain", RunExplain},
     {"db", RunDb},
+    {"http", RunHttp},
 };
 
 // Accepts the spelling of the issue (--save-baseline) as well as absl's
