@@ -257,6 +257,14 @@ std::vector<char*> NormalizeDashes(int argc, char** argv, std::vector<std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
+  // absl's --help exits 1, which here means "regression".
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      std::printf("%s\nEvery flag with its default: bench --helpshort\n", kUsage);
+      return 0;
+    }
+  }
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> storage;
   std::vector<char*> normalized = NormalizeDashes(argc, argv, &storage);
