@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -35,62 +33,22 @@ v1::Filter KeyEquals(int64_t key) {
   return f;
 }
 
-// Keeps `in_flight` calls going until the deadline; each finished call
-// records its latency and starts the next.
-class Driver {
+// Starts one call of a pk, range or update suite.
+class CallStarter {
  public:
-  Driver(const DbLoadOptions& options, v1::QueryService::Stub* stub)
+  CallStarter(const DbLoadOptions& options, v1::QueryService::Stub* stub)
       : options_(options), stub_(stub), rng_(12345) {}
 
-  DbLoadResult Run() {
-    start_ = absl::Now();
-    deadline_ = start_ + options_.duration;
-    for (int i = 0; i < options_.in_flight; ++i) StartOne();
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return active_ == 0; });
-    DbLoadResult result;
-    result.seconds = absl::ToDoubleSeconds(end_ - start_);
-    result.operations = static_cast<int64_t>(latencies_.size());
-    result.errors = errors_;
-    result.first_error = first_error_;
-    result.ops_per_second = result.seconds > 0 ? result.operations / result.seconds : 0;
-    std::sort(latencies_.begin(), latencies_.end());
-    auto pick = [&](double q) {
-      if (latencies_.empty()) return absl::ZeroDuration();
-      size_t i = std::min(latencies_.size() - 1,
-                          static_cast<size_t>(q * static_cast<double>(latencies_.size())));
-      return latencies_[i];
+  void operator()(std::function<void(const grpc::Status&)> done) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::QueryRequest query;
+      v1::QueryResponse query_response;
+      v1::UpdateRequest update;
+      v1::UpdateResponse update_response;
     };
-    result.p50 = pick(0.50);
-    result.p90 = pick(0.90);
-    result.p99 = pick(0.99);
-    result.p999 = pick(0.999);
-    return result;
-  }
-
- private:
-  struct Call {
-    grpc::ClientContext context;
-    v1::QueryRequest query;
-    v1::QueryResponse query_response;
-    v1::UpdateRequest update;
-    v1::UpdateResponse update_response;
-    absl::Time start;
-  };
-
-  int64_t RandomKey() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::uniform_int_distribution<int64_t>(1, options_.accounts)(rng_);
-  }
-
-  void StartOne() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++active_;
-    }
     auto call = std::make_shared<Call>();
-    call->start = absl::Now();
-    auto done = [this, call](grpc::Status status) { Finished(call, status); };
+    auto finish = [call, done = std::move(done)](grpc::Status status) { done(status); };
     if (options_.suite == "update") {
       call->update.set_model("pgbench_accounts");
       *call->update.mutable_filter() = KeyEquals(RandomKey());
@@ -99,7 +57,8 @@ class Driver {
       a->mutable_expression()->set_field("abalance");
       a->mutable_expression()->set_op(v1::ADD);
       *a->mutable_expression()->mutable_value() = Int(1);
-      stub_->async()->Update(&call->context, &call->update, &call->update_response, done);
+      stub_->async()->Update(&call->context, &call->update, &call->update_response,
+                             std::move(finish));
       return;
     }
     call->query.set_model("pgbench_accounts");
@@ -114,42 +73,20 @@ class Driver {
     } else {
       *call->query.mutable_filter() = KeyEquals(RandomKey());
     }
-    stub_->async()->Query(&call->context, &call->query, &call->query_response, done);
+    stub_->async()->Query(&call->context, &call->query, &call->query_response,
+                          std::move(finish));
   }
 
-  void Finished(const std::shared_ptr<Call>& call, const grpc::Status& status) {
-    absl::Time now = absl::Now();
-    bool again;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (status.ok()) {
-        latencies_.push_back(now - call->start);
-      } else {
-        if (errors_++ == 0) first_error_ = status.error_message();
-      }
-      again = now < deadline_;
-      if (!again) {
-        end_ = std::max(end_, now);
-      }
-      --active_;
-    }
-    if (again) {
-      StartOne();
-    } else {
-      done_cv_.notify_all();
-    }
+ private:
+  int64_t RandomKey() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::uniform_int_distribution<int64_t>(1, options_.accounts)(rng_);
   }
 
   const DbLoadOptions& options_;
   v1::QueryService::Stub* stub_;
   std::mutex mu_;
-  std::condition_variable done_cv_;
   std::mt19937_64 rng_;
-  int active_ = 0;
-  int64_t errors_ = 0;
-  std::string first_error_;
-  std::vector<absl::Duration> latencies_;
-  absl::Time start_, deadline_, end_;
 };
 
 absl::StatusOr<DbLoadResult> RunCopy(const DbLoadOptions& options, v1::QueryService::Stub* stub) {
@@ -217,21 +154,20 @@ absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
   }
   auto stub = v1::QueryService::NewStub(ChannelFor(options.address));
   if (options.suite == "copy") return RunCopy(options, stub.get());
-  Driver driver(options, stub.get());
-  return driver.Run();
+  CallStarter starter(options, stub.get());
+  return RunLoad({.in_flight = options.in_flight, .duration = options.duration},
+                 [&starter](std::function<void(const grpc::Status&)> done) {
+                   starter(std::move(done));
+                 });
 }
 
 std::string FormatResult(const std::string& suite, const DbLoadResult& r) {
-  auto ms = [](absl::Duration d) { return absl::ToDoubleMilliseconds(d); };
   if (suite == "copy") {
     return absl::StrFormat("copy: %d rows in %.2f s = %.0f rows/s, %d errors%s",
                            r.operations, r.seconds, r.ops_per_second, r.errors,
                            r.first_error.empty() ? "" : " (" + r.first_error + ")");
   }
-  return absl::StrFormat(
-      "%s: %.0f ops/s, p50 %.2fms p90 %.2fms p99 %.2fms p99.9 %.2fms, %d errors%s", suite,
-      r.ops_per_second, ms(r.p50), ms(r.p90), ms(r.p99), ms(r.p999), r.errors,
-      r.first_error.empty() ? "" : " (first: " + r.first_error + ")");
+  return FormatLoad(suite, r);
 }
 
 }  // namespace hyper::bench

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/bench/load_driver.h"
 
 namespace hyper::bench {
 
@@ -31,14 +32,8 @@ struct DbLoadOptions {
   int64_t rows = 1000000;        // copy suite: rows to send
 };
 
-struct DbLoadResult {
-  int64_t operations = 0;        // successful calls (rows, for copy)
-  int64_t errors = 0;
-  double seconds = 0;
-  double ops_per_second = 0;
-  absl::Duration p50, p90, p99, p999;
-  std::string first_error;
-};
+// operations counts rows for copy, successful calls otherwise.
+using DbLoadResult = LoadResult;
 
 // InvalidArgument for an unknown suite or bad numbers; errors of single
 // calls are counted, not returned.

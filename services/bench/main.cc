@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "services/bench/cache_load.h"
 #include "services/bench/db_load.h"
 #include "services/bench/explain_suite.h"
 #include "services/bench/http_load.h"
@@ -44,6 +45,14 @@ ABSL_FLAG(double, noise_ms, 0.5,
           "improvements (sub-millisecond timings jitter).");
 ABSL_FLAG(bool, json, false, "explain: print the results as JSON on stdout (progress on stderr).");
 ABSL_FLAG(bool, drop, false, "explain: drop the hyper_bench schema and exit.");
+// cache
+ABSL_FLAG(std::string, cache_addr, "127.0.0.1:50052", "cache: the cache service address.");
+ABSL_FLAG(std::string, cache_suite, "",
+          "cache: suites, comma-separated: get, set, mix (90% get). Default: --suite when "
+          "it names cache suites, else get,set.");
+ABSL_FLAG(int64_t, keys, 100000, "cache: key space (filled before get and mix).");
+ABSL_FLAG(int, value_bytes, 3, "cache: value size (redis-benchmark's -d).");
+ABSL_FLAG(int, batch, 1, "cache: keys per call; > 1 uses GetMany/SetMany (ops/s counts keys).");
 // http
 ABSL_FLAG(std::string, url, "http://127.0.0.1:8080", "http: the edge, http://host:port.");
 ABSL_FLAG(std::string, routes, "/plaintext,/json", "http: routes to load, comma-separated.");
@@ -69,6 +78,10 @@ constexpr char kUsage[] = R"(hyper bench: benchmarks against Hyper's services
       credentials, seed size, per-query results).
   bench db --query_addr=H:P --suite=pk[,range,update,copy] [--concurrency=64] [--duration=10s]
       Load suites against the query service: ops/s and p50/p90/p99/p99.9.
+  bench cache --cache_addr=H:P [--suite=get,set,mix] [--concurrency=50] [--batch=1]
+              [--keys=100000] [--value_bytes=3] [--duration=10s]
+      GET/SET mixes against the cache service (one key a call, or GetMany/SetMany of
+      --batch keys): keys/s and per-call p50/p90/p99/p99.9.
   bench http --url=http://H:P [--routes=/plaintext,/json] [--connections=64] [--threads=2]
              [--duration=10s]
       Drives wrk against edge routes, one after another: ops/s and p50/p90/p99/p99.9.
@@ -223,6 +236,41 @@ int RunHttp() {
   return errors ? 1 : 0;
 }
 
+int RunCache() {
+  std::string suites = absl::GetFlag(FLAGS_cache_suite);
+  if (suites.empty()) {
+    suites = absl::GetFlag(FLAGS_suite);
+    if (suites == "pk") suites = "get,set";  // --suite's db default
+  }
+  hyper::bench::Report report{.title = "bench cache"};
+  report.notes.push_back(absl::StrFormat(
+      "cache service %s, %d calls in flight, %d key(s) a call, %s per suite",
+      absl::GetFlag(FLAGS_cache_addr), absl::GetFlag(FLAGS_concurrency),
+      absl::GetFlag(FLAGS_batch), absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
+  bool errors = false;
+  for (absl::string_view suite : absl::StrSplit(suites, ',')) {
+    auto result = hyper::bench::RunCacheLoad({
+        .address = absl::GetFlag(FLAGS_cache_addr),
+        .suite = std::string(suite),
+        .in_flight = absl::GetFlag(FLAGS_concurrency),
+        .duration = absl::GetFlag(FLAGS_duration),
+        .keys = absl::GetFlag(FLAGS_keys),
+        .value_bytes = absl::GetFlag(FLAGS_value_bytes),
+        .batch = absl::GetFlag(FLAGS_batch),
+    });
+    if (!result.ok()) return Fail(result.status());
+    std::string line = hyper::bench::FormatLoad(std::string(suite), *result);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    report.notes.push_back(line);
+    report.loads.push_back(Series(std::string(suite), result->ops_per_second, result->p50,
+                                  result->p90, result->p99, result->p999));
+    errors = errors || result->errors > 0;
+  }
+  if (!MaybeReport(report)) return 2;
+  return errors ? 1 : 0;
+}
+
 struct Command {
   const char* name;
   int (*run)();
@@ -232,6 +280,7 @@ constexpr Command kCommands[] = {
     {"explain", RunExplain},
     {"db", RunDb},
     {"http", RunHttp},
+    {"cache", RunCache},
 };
 
 // Accepts the spelling of the issue (--save-baseline) as well as absl's

@@ -1,0 +1,77 @@
+// bench cache against the real cache service binary: every suite runs,
+// counts keys for batches, and a dead address or bad option is an error.
+#include "services/bench/cache_load.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libs/testing/service_process.h"
+
+namespace hyper::bench {
+namespace {
+
+class CacheLoadTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto process = testing::ServiceProcess::Start(
+        "services/cache/cache",
+        {"--host=127.0.0.1", "--port=0", "--admin_port=-1", "--shutdown_grace=0s"});
+    ASSERT_TRUE(process.ok()) << process.status();
+    absl::StatusOr<int> port = (*process)->WaitForPort("grpc");
+    ASSERT_TRUE(port.ok()) << port.status();
+    address_ = new std::string(absl::StrCat("127.0.0.1:", *port));
+    process_ = process->release();
+  }
+  static void TearDownTestSuite() {
+    delete process_;
+    delete address_;
+  }
+
+  static CacheLoadOptions Options(const std::string& suite, int batch = 1) {
+    return {.address = *address_, .suite = suite, .in_flight = 8,
+            .duration = absl::Milliseconds(300), .keys = 500, .batch = batch};
+  }
+
+  static testing::ServiceProcess* process_;
+  static std::string* address_;
+};
+
+testing::ServiceProcess* CacheLoadTest::process_ = nullptr;
+std::string* CacheLoadTest::address_ = nullptr;
+
+TEST_F(CacheLoadTest, EverySuiteRunsWithoutErrors) {
+  for (const char* suite : {"get", "set", "mix"}) {
+    absl::StatusOr<LoadResult> r = RunCacheLoad(Options(suite));
+    ASSERT_TRUE(r.ok()) << suite << ": " << r.status();
+    EXPECT_GT(r->calls, 0) << suite;
+    EXPECT_EQ(r->operations, r->calls) << suite;
+    EXPECT_EQ(r->errors, 0) << suite << ": " << r->first_error;
+    EXPECT_GT(r->ops_per_second, 0) << suite;
+    EXPECT_LE(r->p50, r->p99) << suite;
+  }
+}
+
+TEST_F(CacheLoadTest, BatchesCountKeys) {
+  absl::StatusOr<LoadResult> r = RunCacheLoad(Options("get", 16));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GT(r->calls, 0);
+  EXPECT_EQ(r->operations, r->calls * 16);
+  EXPECT_EQ(r->errors, 0) << r->first_error;
+  EXPECT_TRUE(absl::StartsWith(FormatLoad("get", *r), "get: ")) << FormatLoad("get", *r);
+}
+
+TEST_F(CacheLoadTest, BadOptionsAndDeadServicesAreErrors) {
+  CacheLoadOptions bad = Options("delete");
+  EXPECT_EQ(RunCacheLoad(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  bad = Options("get", 0);
+  EXPECT_TRUE(absl::StrContains(RunCacheLoad(bad).status().message(), "batch"));
+  CacheLoadOptions dead = Options("get");
+  dead.address = "127.0.0.1:1";
+  EXPECT_EQ(RunCacheLoad(dead).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace hyper::bench
