@@ -1,6 +1,9 @@
 #include "services/bench/cache_load.h"
 
+#include <atomic>
 #include <map>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -17,33 +20,37 @@ namespace v1 = ::hyper::cache::v1;
 
 std::string Key(int64_t i) { return absl::StrFormat("key:%012d", i); }
 
-// Random keys and the get/set choice, shared by gRPC's threads.
+// Random keys and the get/set choice, on whichever gRPC thread starts the
+// next call: a generator per thread, so the client spends its cores on
+// calls rather than on a shared lock.
 class Picker {
  public:
-  explicit Picker(int64_t keys) : keys_(keys), rng_(12345) {}
-  int64_t Key() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::uniform_int_distribution<int64_t>(0, keys_ - 1)(rng_);
-  }
-  bool OneInTen() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::uniform_int_distribution<int>(0, 9)(rng_) == 0;
-  }
+  explicit Picker(int64_t keys) : keys_(keys) {}
+  int64_t Key() { return std::uniform_int_distribution<int64_t>(0, keys_ - 1)(Rng()); }
+  bool OneInTen() { return std::uniform_int_distribution<int>(0, 9)(Rng()) == 0; }
 
  private:
+  static std::mt19937_64& Rng() {
+    static std::atomic<uint64_t> seeds{12345};
+    thread_local std::mt19937_64 rng(seeds.fetch_add(1));
+    return rng;
+  }
   const int64_t keys_;
-  std::mutex mu_;
-  std::mt19937_64 rng_;
 };
 
-// See db_load.cc: one channel per address for the whole process.
-std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address) {
+// See db_load.cc: channels live for the whole process. Channel `index`
+// gets its own TCP connection (distinct channel arguments keep gRPC from
+// sharing one subchannel).
+std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address, int index) {
   static std::mutex mu;
-  static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
+  static auto* channels =
+      new std::map<std::pair<std::string, int>, std::shared_ptr<grpc::Channel>>();
   std::lock_guard<std::mutex> lock(mu);
-  std::shared_ptr<grpc::Channel>& channel = (*channels)[address];
+  std::shared_ptr<grpc::Channel>& channel = (*channels)[{address, index}];
   if (channel == nullptr) {
-    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetInt("hyper.bench.connection", index);
+    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   }
   return channel;
 }
@@ -83,10 +90,17 @@ absl::StatusOr<LoadResult> RunCacheLoad(const CacheLoadOptions& options) {
   if (options.batch < 1 || options.batch > 10000) {
     return absl::InvalidArgumentError("batch: must be between 1 and 10000");
   }
-  auto stub = v1::CacheService::NewStub(ChannelFor(options.address));
+  if (options.connections < 1 || options.connections > 256) {
+    return absl::InvalidArgumentError("connections: must be between 1 and 256");
+  }
+  std::vector<std::unique_ptr<v1::CacheService::Stub>> stubs;
+  for (int i = 0; i < options.connections; ++i) {
+    stubs.push_back(v1::CacheService::NewStub(ChannelFor(options.address, i)));
+  }
+  v1::CacheService::Stub* stub = stubs[0].get();
   const std::string value(options.value_bytes, 'x');
   if (options.suite != "set") {
-    if (absl::Status filled = Fill(stub.get(), options, value); !filled.ok()) return filled;
+    if (absl::Status filled = Fill(stub, options, value); !filled.ok()) return filled;
   }
   Picker picker(options.keys);
 
@@ -101,8 +115,9 @@ absl::StatusOr<LoadResult> RunCacheLoad(const CacheLoadOptions& options) {
     v1::SetManyRequest set_many;
     v1::SetManyResponse set_many_response;
   };
-  v1::CacheService::Stub* s = stub.get();
+  std::atomic<uint64_t> next{0};
   StartCall start = [&](std::function<void(const grpc::Status&)> done) {
+    v1::CacheService::Stub* s = stubs[next.fetch_add(1) % stubs.size()].get();
     auto call = std::make_shared<Call>();
     auto finish = [call, done = std::move(done)](grpc::Status status) { done(status); };
     const bool set = options.suite == "set" || (options.suite == "mix" && picker.OneInTen());

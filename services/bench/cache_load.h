@@ -31,6 +31,7 @@ struct CacheLoadOptions {
   int64_t keys = 100000;      // keyspace: key:000000000000 ...
   int value_bytes = 3;        // redis-benchmark's default -d
   int batch = 1;              // keys per call (GetMany/SetMany when > 1)
+  int connections = 1;        // TCP connections the calls are spread over
 };
 
 // InvalidArgument naming the option for an unknown suite or bad numbers;

@@ -52,6 +52,8 @@ ABSL_FLAG(std::string, cache_suite, "",
           "it names cache suites, else get,set.");
 ABSL_FLAG(int64_t, keys, 100000, "cache: key space (filled before get and mix).");
 ABSL_FLAG(int, value_bytes, 3, "cache: value size (redis-benchmark's -d).");
+ABSL_FLAG(int, cache_connections, 1,
+          "cache: TCP connections (gRPC channels) the calls in flight are spread over.");
 ABSL_FLAG(int, batch, 1, "cache: keys per call; > 1 uses GetMany/SetMany (ops/s counts keys).");
 // http
 ABSL_FLAG(std::string, url, "http://127.0.0.1:8080", "http: the edge, http://host:port.");
@@ -257,6 +259,7 @@ int RunCache() {
         .keys = absl::GetFlag(FLAGS_keys),
         .value_bytes = absl::GetFlag(FLAGS_value_bytes),
         .batch = absl::GetFlag(FLAGS_batch),
+        .connections = absl::GetFlag(FLAGS_cache_connections),
     });
     if (!result.ok()) return Fail(result.status());
     std::string line = hyper::bench::FormatLoad(std::string(suite), *result);

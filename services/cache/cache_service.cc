@@ -120,7 +120,6 @@ grpc::ServerUnaryReactor* CacheServiceImpl::GetMany(grpc::CallbackServerContext*
           result->set_found(true);
           result->set_value(std::move(*(*values)[i]));
         }
-        result->set_versioned_key(std::move(keys[i]));
       }
     }
   }
