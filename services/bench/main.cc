@@ -131,6 +131,29 @@ hyper::bench::LoadSeries Series(const std::string& name, double ops, absl::Durat
   return {name, ops, ms(p50), ms(p90), ms(p99), ms(p999)};
 }
 
+// Runs each of the comma-separated `suites` with `run`, printing one line
+// each (`format`), then the report. Exit code: 2 when a suite cannot run,
+// 1 when calls failed, 0 otherwise.
+template <typename RunSuite, typename Format>
+int RunSuites(hyper::bench::Report report, const std::string& suites, RunSuite run,
+              Format format) {
+  bool errors = false;
+  for (absl::string_view name : absl::StrSplit(suites, ',')) {
+    const std::string suite(name);
+    absl::StatusOr<hyper::bench::LoadResult> result = run(suite);
+    if (!result.ok()) return Fail(result.status());
+    std::string line = format(suite, *result);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    report.notes.push_back(line);
+    report.loads.push_back(Series(suite, result->ops_per_second, result->p50, result->p90,
+                                  result->p99, result->p999));
+    errors = errors || result->errors > 0;
+  }
+  if (!MaybeReport(report)) return 2;
+  return errors ? 1 : 0;
+}
+
 int RunExplain() {
   absl::StatusOr<hyper::bench::ExplainRun> run = hyper::bench::RunExplainSuite({
       .address = absl::GetFlag(FLAGS_query_addr),
@@ -187,27 +210,18 @@ int RunDb() {
                                          absl::GetFlag(FLAGS_query_addr),
                                          absl::GetFlag(FLAGS_concurrency),
                                          absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
-  bool errors = false;
-  for (absl::string_view suite : absl::StrSplit(absl::GetFlag(FLAGS_suite), ',')) {
-    auto result = hyper::bench::RunDbLoad({
-        .address = absl::GetFlag(FLAGS_query_addr),
-        .suite = std::string(suite),
-        .in_flight = absl::GetFlag(FLAGS_concurrency),
-        .duration = absl::GetFlag(FLAGS_duration),
-        .accounts = absl::GetFlag(FLAGS_accounts),
-        .rows = absl::GetFlag(FLAGS_rows),
-    });
-    if (!result.ok()) return Fail(result.status());
-    std::string line = hyper::bench::FormatResult(std::string(suite), *result);
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-    report.notes.push_back(line);
-    report.loads.push_back(Series(std::string(suite), result->ops_per_second, result->p50,
-                                  result->p90, result->p99, result->p999));
-    errors = errors || result->errors > 0;
-  }
-  if (!MaybeReport(report)) return 2;
-  return errors ? 1 : 0;
+  return RunSuites(std::move(report), absl::GetFlag(FLAGS_suite),
+                   [](const std::string& suite) {
+                     return hyper::bench::RunDbLoad({
+                         .address = absl::GetFlag(FLAGS_query_addr),
+                         .suite = suite,
+                         .in_flight = absl::GetFlag(FLAGS_concurrency),
+                         .duration = absl::GetFlag(FLAGS_duration),
+                         .accounts = absl::GetFlag(FLAGS_accounts),
+                         .rows = absl::GetFlag(FLAGS_rows),
+                     });
+                   },
+                   hyper::bench::FormatResult);
 }
 
 int RunHttp() {
@@ -249,29 +263,20 @@ int RunCache() {
       "cache service %s, %d calls in flight, %d key(s) a call, %s per suite",
       absl::GetFlag(FLAGS_cache_addr), absl::GetFlag(FLAGS_concurrency),
       absl::GetFlag(FLAGS_batch), absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
-  bool errors = false;
-  for (absl::string_view suite : absl::StrSplit(suites, ',')) {
-    auto result = hyper::bench::RunCacheLoad({
-        .address = absl::GetFlag(FLAGS_cache_addr),
-        .suite = std::string(suite),
-        .in_flight = absl::GetFlag(FLAGS_concurrency),
-        .duration = absl::GetFlag(FLAGS_duration),
-        .keys = absl::GetFlag(FLAGS_keys),
-        .value_bytes = absl::GetFlag(FLAGS_value_bytes),
-        .batch = absl::GetFlag(FLAGS_batch),
-        .connections = absl::GetFlag(FLAGS_cache_connections),
-    });
-    if (!result.ok()) return Fail(result.status());
-    std::string line = hyper::bench::FormatLoad(std::string(suite), *result);
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-    report.notes.push_back(line);
-    report.loads.push_back(Series(std::string(suite), result->ops_per_second, result->p50,
-                                  result->p90, result->p99, result->p999));
-    errors = errors || result->errors > 0;
-  }
-  if (!MaybeReport(report)) return 2;
-  return errors ? 1 : 0;
+  return RunSuites(std::move(report), suites,
+                   [](const std::string& suite) {
+                     return hyper::bench::RunCacheLoad({
+                         .address = absl::GetFlag(FLAGS_cache_addr),
+                         .suite = suite,
+                         .in_flight = absl::GetFlag(FLAGS_concurrency),
+                         .duration = absl::GetFlag(FLAGS_duration),
+                         .keys = absl::GetFlag(FLAGS_keys),
+                         .value_bytes = absl::GetFlag(FLAGS_value_bytes),
+                         .batch = absl::GetFlag(FLAGS_batch),
+                         .connections = absl::GetFlag(FLAGS_cache_connections),
+                     });
+                   },
+                   hyper::bench::FormatLoad);
 }
 
 struct Command {
