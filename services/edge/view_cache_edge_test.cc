@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "libs/cache/remote_cache.h"
 #include "libs/testing/http_client.h"
 #include "libs/testing/service_process.h"
 #include "services/edge/edge_server.h"
@@ -159,16 +160,21 @@ TEST_F(ViewCacheEdgeTest, TwoEdgesShareTheCacheServiceAndSurviveItsLoss) {
   ASSERT_NE(b, nullptr);
 
   EXPECT_EQ(Get(*a, "/pages/shared").Header("x-cache"), "MISS");
-  // The fill to the cache service is asynchronous: B sees it shortly.
-  HttpResponse from_b;
-  for (int i = 0; i < 100; ++i) {
-    from_b = Get(*b, "/pages/shared");
-    if (from_b.Header("x-cache") == "HIT") break;
-    absl::SleepFor(absl::Milliseconds(20));
+  // A's fill of the cache service is asynchronous: wait until it landed
+  // (asking the service directly), then B must serve A's page from it.
+  cache::RemoteCache probe({.address = address});
+  bool landed = false;
+  for (int i = 0; i < 200 && !landed; ++i) {
+    absl::StatusOr<std::optional<std::string>> entry = probe.Get("GET /pages/shared");
+    landed = entry.ok() && entry->has_value();
+    if (!landed) absl::SleepFor(absl::Milliseconds(10));
   }
+  ASSERT_TRUE(landed);
+  HttpResponse from_b = Get(*b, "/pages/shared");
   EXPECT_EQ(from_b.Header("x-cache"), "HIT");
   EXPECT_EQ(from_b.body, "<h1>shared</h1>");
   EXPECT_EQ(a_counters.page, 1);
+  EXPECT_EQ(b_counters.page, 0) << "B never ran the view";
   HttpResponse b_metrics = Get(*b, "/metrics");
   EXPECT_TRUE(absl::StrContains(b_metrics.body, "hyper_edge_view_cache_l2_hits_total 1\n"))
       << b_metrics.body;

@@ -6,7 +6,11 @@
 #include <grpcpp/grpcpp.h>
 #include <postgresql/libpq-fe.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/cache/remote_cache.h"
 #include "libs/testing/service_process.h"
 #include "libs/testing/test_database.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
@@ -147,6 +152,15 @@ class QueryCacheTest : public ::testing::Test {
 
 TEST_F(QueryCacheTest, ARepeatedReadIsServedFromTheCache) {
   EXPECT_EQ(TitleAndAuthor(a_), "first by ann");
+  // The miss's store is asynchronous: wait until the entry has landed.
+  cache::RemoteCache probe({.address = absl::StrCat("127.0.0.1:", cache_port_)});
+  bool stored = false;
+  for (int i = 0; i < 200 && !stored; ++i) {
+    absl::StatusOr<cache::v1::StatsResponse> stats = probe.ServiceStats();
+    stored = stats.ok() && stats->entries() == 1;
+    if (!stored) absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(stored);
   // Changed behind the service's back: the cached result still answers,
   // which is how we know it came from the cache (cache_ttl bounds this).
   Sql("UPDATE posts SET title = 'edited by psql' WHERE id = 1");
@@ -291,6 +305,70 @@ TEST_F(QueryCacheTest, CacheServiceDownMeansTheDatabaseAnswersAndRestartRecovers
   Call<v1::UpdateRequest, v1::UpdateResponse>(b_, &v1::QueryService::Stub::Update,
                                               SetTitle(1, "after restart"));
   EXPECT_EQ(TitleAndAuthor(a_), "after restart by ann");
+}
+
+TEST_F(QueryCacheTest, KilledAndRestartedUnderLoadNoCallFails) {
+  // Readers on both replicas and a writer on one, all the time; the cache
+  // service is killed (SIGKILL, no goodbye) and restarted in the middle.
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0}, failures{0}, stale{0};
+  std::atomic<int64_t> acknowledged{0};  // the last views value a write acknowledged
+  auto reader = [&](Replica* r) {
+    while (!stop) {
+      v1::QueryRequest q;
+      q.set_model("posts");
+      q.add_values("views");
+      *q.mutable_filter() = Cond("id", v1::EXACT, Int(2));
+      const int64_t floor = acknowledged.load();
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      v1::QueryResponse response;
+      grpc::Status status = r->stub->Query(&context, q, &response);
+      ++calls;
+      if (!status.ok() || response.rows_size() != 1) {
+        ++failures;
+      } else if (response.rows(0).values(0).int_value() < floor) {
+        ++stale;  // older than a write acknowledged before the read began
+      }
+    }
+  };
+  auto writer = [&] {
+    for (int64_t views = 100; !stop; ++views) {
+      v1::UpdateRequest u;
+      u.set_model("posts");
+      *u.mutable_filter() = Cond("id", v1::EXACT, Int(2));
+      v1::Assignment* a = u.add_set();
+      a->set_field("views");
+      *a->mutable_value() = Int(views);
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      v1::UpdateResponse response;
+      ++calls;
+      if (b_.stub->Update(&context, u, &response).ok()) {
+        acknowledged = views;
+      } else {
+        ++failures;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(reader, &a_);
+  threads.emplace_back(reader, &b_);
+  threads.emplace_back(writer);
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::StatusOr<int> killed = cache_->Stop(SIGKILL);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  absl::SleepFor(absl::Milliseconds(300));
+  StartCache(cache_port_);
+  absl::SleepFor(absl::Milliseconds(1500));
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_GT(calls, 50);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(stale, 0);
+  // After the restart the cache is used again.
+  EXPECT_GT(Stats(a_).query_cache().hits(), 0u);
 }
 
 TEST_F(QueryCacheTest, BadModelsFilesNameTheEntry) {
