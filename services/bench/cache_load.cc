@@ -1,12 +1,9 @@
 #include "services/bench/cache_load.h"
 
 #include <atomic>
-#include <map>
-#include <utility>
-#include <vector>
 #include <memory>
-#include <mutex>
 #include <random>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -37,23 +34,6 @@ class Picker {
   }
   const int64_t keys_;
 };
-
-// See db_load.cc: channels live for the whole process. Channel `index`
-// gets its own TCP connection (distinct channel arguments keep gRPC from
-// sharing one subchannel).
-std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address, int index) {
-  static std::mutex mu;
-  static auto* channels =
-      new std::map<std::pair<std::string, int>, std::shared_ptr<grpc::Channel>>();
-  std::lock_guard<std::mutex> lock(mu);
-  std::shared_ptr<grpc::Channel>& channel = (*channels)[{address, index}];
-  if (channel == nullptr) {
-    grpc::ChannelArguments args;
-    args.SetInt("hyper.bench.connection", index);
-    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  }
-  return channel;
-}
 
 absl::Status Fill(v1::CacheService::Stub* stub, const CacheLoadOptions& options,
                   const std::string& value) {
@@ -95,7 +75,7 @@ absl::StatusOr<LoadResult> RunCacheLoad(const CacheLoadOptions& options) {
   }
   std::vector<std::unique_ptr<v1::CacheService::Stub>> stubs;
   for (int i = 0; i < options.connections; ++i) {
-    stubs.push_back(v1::CacheService::NewStub(ChannelFor(options.address, i)));
+    stubs.push_back(v1::CacheService::NewStub(SharedChannel(options.address, i)));
   }
   v1::CacheService::Stub* stub = stubs[0].get();
   const std::string value(options.value_bytes, 'x');

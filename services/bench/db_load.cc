@@ -3,7 +3,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -13,17 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
+#include "services/bench/query_values.h"
 
 namespace hyper::bench {
 namespace {
 
 namespace v1 = ::hyper::query::v1;
-
-v1::Value Int(int64_t n) {
-  v1::Value v;
-  v.set_int_value(n);
-  return v;
-}
 
 v1::Filter KeyEquals(int64_t key) {
   v1::Filter f;
@@ -125,22 +119,6 @@ absl::StatusOr<DbLoadResult> RunCopy(const DbLoadOptions& options, v1::QueryServ
   return result;
 }
 
-// One channel per address for the whole process. Besides saving connection
-// setup between suites, this avoids a gRPC 1.51 race: destroying the last
-// channel that used the callback API shuts down a shared completion queue,
-// and a channel created right after can race that shutdown (ASan reported a
-// double free in grpc_cq_internal_unref when tests ran suites back to back).
-std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address) {
-  static std::mutex mu;
-  static auto* channels = new std::map<std::string, std::shared_ptr<grpc::Channel>>();
-  std::lock_guard<std::mutex> lock(mu);
-  std::shared_ptr<grpc::Channel>& channel = (*channels)[address];
-  if (channel == nullptr) {
-    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  }
-  return channel;
-}
-
 }  // namespace
 
 absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
@@ -152,7 +130,7 @@ absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
   if (options.in_flight < 1 || options.accounts < 1 || options.rows < 1) {
     return absl::InvalidArgumentError("in_flight, accounts and rows: must be >= 1");
   }
-  auto stub = v1::QueryService::NewStub(ChannelFor(options.address));
+  auto stub = v1::QueryService::NewStub(SharedChannel(options.address));
   if (options.suite == "copy") return RunCopy(options, stub.get());
   CallStarter starter(options, stub.get());
   return RunLoad({.in_flight = options.in_flight, .duration = options.duration},

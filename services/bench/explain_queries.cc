@@ -2,34 +2,12 @@
 
 #include <algorithm>
 
+#include "services/bench/query_values.h"
+
 namespace hyper::bench {
 namespace {
 
 namespace v1 = ::hyper::query::v1;
-
-v1::Value Int(int64_t n) {
-  v1::Value v;
-  v.set_int_value(n);
-  return v;
-}
-
-v1::Value Float(double d) {
-  v1::Value v;
-  v.set_float_value(d);
-  return v;
-}
-
-v1::Value Text(std::string s) {
-  v1::Value v;
-  v.set_text_value(std::move(s));
-  return v;
-}
-
-v1::Value Timestamp(int64_t micros) {
-  v1::Value v;
-  v.set_timestamp_micros(micros);
-  return v;
-}
 
 using Params = std::vector<v1::Value>;
 

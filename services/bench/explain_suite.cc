@@ -13,9 +13,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "libs/json/writer.h"
+#include "libs/service/grpc_status.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
 #include "services/bench/explain_queries.h"
 #include "services/bench/progress.h"
+#include "services/bench/query_values.h"
 #include "services/bench/seed_data.h"
 
 namespace hyper::bench {
@@ -26,20 +28,14 @@ namespace v1 = ::hyper::query::v1;
 const std::string kSchema(kBenchSchema);
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
+  absl::Status converted = service::FromGrpcStatus(status);
+  if (converted.ok()) return converted;
+  return absl::Status(converted.code(), absl::StrCat(what, ": ", converted.message()));
 }
 
 void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
-}
-
-v1::Value Int(int64_t n) {
-  v1::Value v;
-  v.set_int_value(n);
-  return v;
 }
 
 // A thin synchronous client: the suite is sequential by nature (one Explain

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -87,6 +89,20 @@ class Driver {
 };
 
 }  // namespace
+
+std::shared_ptr<grpc::Channel> SharedChannel(const std::string& address, int index) {
+  static std::mutex mu;
+  static auto* channels =
+      new std::map<std::pair<std::string, int>, std::shared_ptr<grpc::Channel>>();
+  std::lock_guard<std::mutex> lock(mu);
+  std::shared_ptr<grpc::Channel>& channel = (*channels)[{address, index}];
+  if (channel == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetInt("hyper.bench.connection", index);
+    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  return channel;
+}
 
 LoadResult RunLoad(const LoadOptions& options, const StartCall& start) {
   Driver driver(options, start);

@@ -15,10 +15,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
+#include "grpcpp/grpcpp.h"
 
 namespace hyper::bench {
 
@@ -45,6 +46,15 @@ struct LoadResult {
 using StartCall = std::function<void(std::function<void(const grpc::Status&)> done)>;
 
 LoadResult RunLoad(const LoadOptions& options, const StartCall& start);
+
+// The channel to `address` numbered `index`, created once and kept for the
+// whole process. Each index is its own TCP connection (distinct channel
+// arguments keep gRPC from sharing one subchannel). Keeping them also avoids
+// a gRPC 1.51 race: destroying the last channel that used the callback API
+// shuts down a shared completion queue, and a channel created right after
+// can race that shutdown (ASan reported a double free in
+// grpc_cq_internal_unref when tests ran suites back to back).
+std::shared_ptr<grpc::Channel> SharedChannel(const std::string& address, int index = 0);
 
 // One line: "<name>: 31234 ops/s, p50 1.90ms p90 2.80ms p99 4.10ms p99.9
 // 7.00ms, 0 errors".
