@@ -200,17 +200,15 @@ void QueryServiceImpl::ServeRead(grpc::ServerUnaryReactor* reactor, absl::string
       });
 }
 
-void QueryServiceImpl::FinishWrite(grpc::ServerUnaryReactor* reactor, absl::Status status,
-                                   std::vector<std::string> models) {
+void QueryServiceImpl::AfterWrite(std::vector<std::string> models, std::function<void()> reply) {
   if (cache_ == nullptr || models.empty()) {
-    Finish(reactor, status);
+    reply();
     return;
   }
-  // The bump precedes the reply even for a failed statement: a failure
-  // after commit (e.g. while reading RETURNING rows) must not leave stale
-  // results behind, and a spare bump only costs a few misses.
-  cache_->Invalidate(std::move(models),
-                     [reactor, status = std::move(status)] { Finish(reactor, status); });
+  // Callers come here only after their statements succeeded (a failed
+  // statement committed nothing), so the bump precedes every
+  // acknowledged write.
+  cache_->Invalidate(std::move(models), std::move(reply));
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::SubmitStatement(
@@ -229,18 +227,29 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SubmitStatement(
       return;
     }
     fill(*r);
-    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
+    AfterWrite(std::move(writes), [reactor] { Finish(reactor, absl::OkStatus()); });
   });
   return reactor;
 }
 
-void QueryServiceImpl::RunStatement(pg::Statement statement,
-                                    std::function<void(const pg::Result&)> fill, Done done) {
-  executor_->Submit(std::move(statement), [fill = std::move(fill), done = std::move(done)](
-                                              absl::StatusOr<pg::Result> r) {
-    if (r.ok()) fill(*r);
-    done(r.status());
-  });
+grpc::ServerUnaryReactor* QueryServiceImpl::ServeStatementRead(
+    grpc::CallbackServerContext* context, absl::string_view rpc,
+    const google::protobuf::Message& request, absl::StatusOr<SqlStatement> compiled,
+    google::protobuf::Message* response, std::function<void(const pg::Result&)> fill) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!compiled.ok()) {
+    Finish(reactor, compiled.status());
+    return reactor;
+  }
+  ServeRead(reactor, rpc, request, compiled->reads, response,
+            [this, statement = ToPg(*compiled), fill = std::move(fill)](Done done) {
+              executor_->Submit(statement, [fill, done = std::move(done)](
+                                               absl::StatusOr<pg::Result> r) {
+                if (r.ok()) fill(*r);
+                done(r.status());
+              });
+            });
+  return reactor;
 }
 
 namespace {
@@ -279,37 +288,19 @@ absl::StatusOr<pg::Statement> Prepared(const absl::StatusOr<T>& compiled) {
 grpc::ServerUnaryReactor* QueryServiceImpl::Count(grpc::CallbackServerContext* context,
                                                   const v1::CountRequest* request,
                                                   v1::CountResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<SqlStatement> compiled = CompileCount(*catalog(), *request);
-  if (!compiled.ok()) {
-    Finish(reactor, compiled.status());
-    return reactor;
-  }
-  ServeRead(reactor, "Count", *request, compiled->reads, response,
-            [this, statement = ToPg(*compiled), response](Done done) {
-              RunStatement(statement, [response](const pg::Result& r) {
-                if (!r.rows.empty()) response->set_count(r.rows[0][0].int64());
-              }, std::move(done));
-            });
-  return reactor;
+  return ServeStatementRead(context, "Count", *request, CompileCount(*catalog(), *request),
+                            response, [response](const pg::Result& r) {
+                              if (!r.rows.empty()) response->set_count(r.rows[0][0].int64());
+                            });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Exists(grpc::CallbackServerContext* context,
                                                    const v1::ExistsRequest* request,
                                                    v1::ExistsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<SqlStatement> compiled = CompileExists(*catalog(), *request);
-  if (!compiled.ok()) {
-    Finish(reactor, compiled.status());
-    return reactor;
-  }
-  ServeRead(reactor, "Exists", *request, compiled->reads, response,
-            [this, statement = ToPg(*compiled), response](Done done) {
-              RunStatement(statement, [response](const pg::Result& r) {
-                response->set_exists(!r.rows.empty());
-              }, std::move(done));
-            });
-  return reactor;
+  return ServeStatementRead(context, "Exists", *request, CompileExists(*catalog(), *request),
+                            response, [response](const pg::Result& r) {
+                              response->set_exists(!r.rows.empty());
+                            });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Update(grpc::CallbackServerContext* context,
@@ -372,7 +363,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
       AppendRows(r, response->columns_size() == 0 ? response->mutable_columns() : &columns,
                  response->mutable_rows());
     }
-    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
+    AfterWrite(std::move(writes), [reactor] { Finish(reactor, absl::OkStatus()); });
   });
   return reactor;
 }
@@ -495,7 +486,7 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
       return;
     }
     response_->set_rows_written(*written);
-    service_->FinishCopy(this, model_->name);
+    service_->AfterWrite({model_->name}, [this] { Finish(grpc::Status::OK); });
   }
 
   void Fail(const absl::Status& status) {
@@ -516,15 +507,6 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
   pg::Pool::Lease lease_;
   int64_t rows_seen_ = 0;
 };
-
-void QueryServiceImpl::FinishCopy(grpc::ServerReadReactor<v1::CopyInRequest>* reactor,
-                                  const std::string& model) {
-  if (cache_ == nullptr) {
-    reactor->Finish(grpc::Status::OK);
-    return;
-  }
-  cache_->Invalidate({model}, [reactor] { reactor->Finish(grpc::Status::OK); });
-}
 
 grpc::ServerReadReactor<v1::CopyInRequest>* QueryServiceImpl::CopyIn(
     grpc::CallbackServerContext* context, v1::CopyInResponse* response) {
@@ -743,7 +725,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
         }
       }
     }
-    FinishWrite(reactor, absl::OkStatus(), std::move(writes));
+    AfterWrite(std::move(writes), [reactor] { Finish(reactor, absl::OkStatus()); });
   });
   return reactor;
 }

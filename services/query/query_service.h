@@ -108,18 +108,19 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
                  const google::protobuf::Message& request,
                  const std::vector<std::string>& reads,
                  google::protobuf::Message* response, std::function<void(Done)> run);
-  // Finishes a successful CopyIn after bumping `model`.
-  void FinishCopy(grpc::ServerReadReactor<v1::CopyInRequest>* reactor, const std::string& model);
-  // Runs a read statement: `fill` copies its result, then `done`.
-  void RunStatement(pg::Statement statement, std::function<void(const pg::Result&)> fill,
-                    Done done);
+  // Count and Exists: one compiled read statement through ServeRead; `fill`
+  // copies its result into *response. A compile error finishes at once.
+  grpc::ServerUnaryReactor* ServeStatementRead(
+      grpc::CallbackServerContext* context, absl::string_view rpc,
+      const google::protobuf::Message& request, absl::StatusOr<SqlStatement> compiled,
+      google::protobuf::Message* response, std::function<void(const pg::Result&)> fill);
   // Runs a compiled Query (and its prefetch queries) into *response.
   void RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultFormat format,
                 v1::QueryResponse* response, Done done);
-  // Finishes a successful write with `status` after bumping `models` (at
-  // once when there is no cache or nothing to bump).
-  void FinishWrite(grpc::ServerUnaryReactor* reactor, absl::Status status,
-                   std::vector<std::string> models);
+  // After a successful write: bumps the versions of `models` in the query
+  // cache, then calls `reply` (at once when there is no cache or nothing to
+  // bump), so the reply never precedes the bump.
+  void AfterWrite(std::vector<std::string> models, std::function<void()> reply);
 
   pg::Pool* pool_;
   pg::Executor* executor_;
