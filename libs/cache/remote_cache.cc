@@ -149,21 +149,29 @@ absl::Status RemoteCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> RemoteCache::Add(absl::string_view key, absl::string_view value,
-                                      absl::Duration ttl) {
-  absl::StatusOr<int64_t> ttl_ms = TtlMs(ttl);
-  if (!ttl_ms.ok()) return ttl_ms.status();
+absl::StatusOr<v1::GetOrSetResponse> RemoteCache::StoreIfAbsent(absl::string_view key,
+                                                                 std::string value,
+                                                                 int64_t ttl_ms) {
   grpc::ClientContext context;
   Prepare(&context);
   v1::GetOrSetRequest request;
   request.set_key(std::string(key));
-  request.set_value(std::string(value));
-  request.set_ttl_ms(*ttl_ms);
+  request.set_value(std::move(value));
+  request.set_ttl_ms(ttl_ms);
   v1::GetOrSetResponse response;
   grpc::Status status = stub_->GetOrSet(&context, request, &response);
   if (!status.ok()) return Failed(status);
   if (response.stored()) Count(sets_);
-  return response.stored();
+  return response;
+}
+
+absl::StatusOr<bool> RemoteCache::Add(absl::string_view key, absl::string_view value,
+                                      absl::Duration ttl) {
+  absl::StatusOr<int64_t> ttl_ms = TtlMs(ttl);
+  if (!ttl_ms.ok()) return ttl_ms.status();
+  absl::StatusOr<v1::GetOrSetResponse> response = StoreIfAbsent(key, std::string(value), *ttl_ms);
+  if (!response.ok()) return response.status();
+  return response->stored();
 }
 
 absl::StatusOr<bool> RemoteCache::Delete(absl::string_view key) {
@@ -205,17 +213,10 @@ absl::StatusOr<std::string> RemoteCache::GetOrSet(absl::string_view key, absl::D
   if (cached->has_value()) return std::move(**cached);
   absl::StatusOr<std::string> computed = compute();
   if (!computed.ok()) return computed.status();
-  grpc::ClientContext context;
-  Prepare(&context);
-  v1::GetOrSetRequest request;
-  request.set_key(std::string(key));
-  request.set_value(std::move(*computed));
-  request.set_ttl_ms(*ttl_ms);
-  v1::GetOrSetResponse response;
-  grpc::Status status = stub_->GetOrSet(&context, request, &response);
-  if (!status.ok()) return Failed(status);
-  if (response.stored()) Count(sets_);
-  return std::move(*response.mutable_value());
+  absl::StatusOr<v1::GetOrSetResponse> response =
+      StoreIfAbsent(key, std::move(*computed), *ttl_ms);
+  if (!response.ok()) return response.status();
+  return std::move(*response->mutable_value());
 }
 
 absl::Status RemoteCache::Clear() {

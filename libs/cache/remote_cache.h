@@ -100,6 +100,10 @@ class RemoteCache final : public Cache {
   // Counts an error; returns the status as absl.
   absl::Status Failed(const grpc::Status& status);
   absl::StatusOr<int64_t> TtlMs(absl::Duration ttl) const;
+  // The service's GetOrSet: stores `value` unless `key` holds one, and
+  // answers with the value the key holds afterwards.
+  absl::StatusOr<v1::GetOrSetResponse> StoreIfAbsent(absl::string_view key, std::string value,
+                                                     int64_t ttl_ms);
   // Starts one async call: `start(async_stub, context, request, response,
   // on_status)` issues it; `done(status, response)` runs on completion.
   template <typename Request, typename Response, typename Start>

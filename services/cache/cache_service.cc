@@ -20,6 +20,16 @@ constexpr const char* kMethodNames[] = {"Get",      "GetMany", "Set",   "SetMany
 // deleted) between a refused Add and the Get that reads the winner.
 constexpr int kGetOrSetAttempts = 3;
 
+// Table names: each must be non-empty (`field`[i] names the bad one).
+absl::Status CheckTableNames(absl::string_view field, const TableVersions::Tables& tables) {
+  for (int i = 0; i < tables.size(); ++i) {
+    if (tables[i].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "]: must not be empty"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 CacheServiceImpl::CacheServiceImpl(Cache* store, TableVersions* versions,
@@ -44,6 +54,16 @@ absl::Status CacheServiceImpl::CheckKey(absl::string_view field, absl::string_vi
     return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.size(),
                                                    " bytes is over the limit of ",
                                                    options_.max_key_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CacheServiceImpl::CheckKeys(
+    const google::protobuf::RepeatedPtrField<std::string>& keys) const {
+  for (int i = 0; i < keys.size(); ++i) {
+    if (absl::Status status = CheckKey(absl::StrCat("keys[", i, "]"), keys[i]); !status.ok()) {
+      return status;
+    }
   }
   return absl::OkStatus();
 }
@@ -81,12 +101,7 @@ grpc::ServerUnaryReactor* CacheServiceImpl::Get(grpc::CallbackServerContext* con
                                                 const v1::GetRequest* request,
                                                 v1::GetResponse* response) {
   absl::Status status = CheckKey("key", request->key());
-  for (int i = 0; status.ok() && i < request->version_tables_size(); ++i) {
-    if (request->version_tables(i).empty()) {
-      status = absl::InvalidArgumentError(
-          absl::StrCat("version_tables[", i, "]: must not be empty"));
-    }
-  }
+  if (status.ok()) status = CheckTableNames("version_tables", request->version_tables());
   if (status.ok()) {
     std::string stamped = request->version_tables().empty()
                               ? request->key()
@@ -105,10 +120,7 @@ grpc::ServerUnaryReactor* CacheServiceImpl::Get(grpc::CallbackServerContext* con
 grpc::ServerUnaryReactor* CacheServiceImpl::GetMany(grpc::CallbackServerContext* context,
                                                     const v1::GetManyRequest* request,
                                                     v1::GetManyResponse* response) {
-  absl::Status status;
-  for (int i = 0; status.ok() && i < request->keys_size(); ++i) {
-    status = CheckKey(absl::StrCat("keys[", i, "]"), request->keys(i));
-  }
+  absl::Status status = CheckKeys(request->keys());
   if (status.ok()) {
     std::vector<std::string> keys(request->keys().begin(), request->keys().end());
     absl::StatusOr<std::vector<std::optional<std::string>>> values = store_->GetMany(keys);
@@ -162,10 +174,7 @@ grpc::ServerUnaryReactor* CacheServiceImpl::SetMany(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* CacheServiceImpl::Delete(grpc::CallbackServerContext* context,
                                                    const v1::DeleteRequest* request,
                                                    v1::DeleteResponse* response) {
-  absl::Status status;
-  for (int i = 0; status.ok() && i < request->keys_size(); ++i) {
-    status = CheckKey(absl::StrCat("keys[", i, "]"), request->keys(i));
-  }
+  absl::Status status = CheckKeys(request->keys());
   if (status.ok()) {
     absl::StatusOr<int64_t> deleted = store_->DeleteMany(
         std::vector<std::string>(request->keys().begin(), request->keys().end()));
@@ -257,12 +266,7 @@ namespace {
 
 absl::Status CheckTables(const TableVersions::Tables& tables) {
   if (tables.empty()) return absl::InvalidArgumentError("tables: must not be empty");
-  for (int i = 0; i < tables.size(); ++i) {
-    if (tables[i].empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("tables[", i, "]: must not be empty"));
-    }
-  }
-  return absl::OkStatus();
+  return CheckTableNames("tables", tables);
 }
 
 template <typename Response>

@@ -22,7 +22,8 @@ ABSL_FLAG(std::string, database, "",
           "PostgreSQL URL: keep a DatabaseCache tier (UNLOGGED table hyper_cache) beneath "
           "memory. Empty: memory only.");
 ABSL_FLAG(absl::Duration, database_promote_ttl, absl::Seconds(30),
-          "How long an entry read back from the database tier stays in memory.");
+          "With --database: the longest an entry stays in memory (written, or read back "
+          "from the database tier) before memory asks the table again.");
 ABSL_FLAG(std::optional<int>, admin_port, std::nullopt,
           "Admin HTTP port (GET /metrics, GET /healthz) on --host; 0 picks a free "
           "port, -1 turns it off. Unset: 9052, or 0 when --port=0.");
