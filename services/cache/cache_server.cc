@@ -33,11 +33,9 @@ absl::StatusOr<std::unique_ptr<CacheServer>> CacheServer::Start(CacheServerOptio
     return absl::InvalidArgumentError(
         absl::StrCat("shards: must be between 1 and 4096, got ", options.shards));
   }
-  int admin_port = options.admin_port.value_or(options.port == 0 ? 0 : kDefaultAdminPort);
-  if (admin_port < -1 || admin_port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "admin_port: ", admin_port, " is outside 0..65535 (or -1 for off)"));
-  }
+  absl::StatusOr<int> admin_port =
+      service::ResolveAdminPort(options.admin_port, options.port, kDefaultAdminPort);
+  if (!admin_port.ok()) return admin_port.status();
 
   std::unique_ptr<CacheServer> server(new CacheServer());
   // A shard must hold the largest value with room to spare, so the budget
@@ -79,22 +77,15 @@ absl::StatusOr<std::unique_ptr<CacheServer>> CacheServer::Start(CacheServerOptio
       &server->registry_);
   server->RegisterMetrics();
 
-  std::vector<service::AdminService::Endpoint> endpoints;
-  if (admin_port >= 0) {
-    absl::StatusOr<std::unique_ptr<service::AdminHttp>> admin = service::AdminHttp::Start(
-        {.host = options.host, .port = admin_port}, &server->registry_, [] { return true; });
-    if (!admin.ok()) return admin.status();
-    server->admin_ = std::move(*admin);
-    endpoints.push_back({"http", server->admin_->address()});
-  }
-  absl::StatusOr<std::unique_ptr<service::GrpcServer>> grpc = service::GrpcServer::Start(
+  absl::StatusOr<service::Servers> servers = service::StartServers(
       {.service_name = "cache",
        .host = options.host,
        .port = options.port,
-       .services = {server->service_.get()},
-       .extra_endpoints = std::move(endpoints)});
-  if (!grpc.ok()) return grpc.status();
-  server->grpc_ = std::move(*grpc);
+       .services = {server->service_.get()}},
+      *admin_port, &server->registry_, [] { return true; });
+  if (!servers.ok()) return servers.status();
+  server->admin_ = std::move(servers->admin);
+  server->grpc_ = std::move(servers->grpc);
   return server;
 }
 

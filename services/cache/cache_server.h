@@ -26,6 +26,7 @@
 #include "libs/metrics/metrics.h"
 #include "libs/service/admin_http.h"
 #include "libs/service/grpc_server.h"
+#include "libs/service/servers.h"
 #include "services/cache/cache_service.h"
 #include "services/cache/table_versions.h"
 
@@ -47,8 +48,9 @@ struct CacheServerOptions {
   size_t shards = 64;
   // postgres://... : keep a DatabaseCache tier beneath memory. Empty: none.
   std::string database_url;
-  // How long an entry read back from the database tier stays in memory (its
-  // remaining ttl in the database is not known to memory).
+  // With a database tier, the longest an entry stays in memory: one read
+  // back from the database (whose remaining ttl memory does not know), and
+  // any write too (memory then re-reads the table, the source of truth).
   absl::Duration database_promote_ttl = absl::Seconds(30);
   // Admin HTTP port: 0 picks, -1 turns it off. Unset: kDefaultAdminPort, or
   // 0 when `port` is 0.

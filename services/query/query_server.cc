@@ -37,11 +37,9 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
         absl::StrCat("heartbeat_interval: must be positive, got ",
                      absl::FormatDuration(options.heartbeat_interval)));
   }
-  int admin_port = options.admin_port.value_or(options.port == 0 ? 0 : kDefaultAdminPort);
-  if (admin_port < -1 || admin_port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "admin_port: ", admin_port, " is outside 0..65535 (or -1 for off)"));
-  }
+  absl::StatusOr<int> admin_port =
+      service::ResolveAdminPort(options.admin_port, options.port, kDefaultAdminPort);
+  if (!admin_port.ok()) return admin_port.status();
   absl::StatusOr<pg::ParsedUrl> url = pg::ParseUrl(options.database_url);
   if (!url.ok()) return url.status();
 
@@ -96,7 +94,6 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
       [self](v1::Stats* stats) { self->FillStats(stats); }, /*blocking_threads=*/4,
       server->query_cache_.get());
 
-  // The admin port binds before gRPC so that Admin.GetInfo can list it.
   server->heartbeat_ = std::make_unique<pg::Heartbeat>(
       server->pool_.get(), options.heartbeat_interval, options.heartbeat_failures,
       [self](bool healthy) {
@@ -105,23 +102,15 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(QueryServerOptio
         self->grpc_->SetServing(healthy);
       });
   server->RegisterMetrics();
-  std::vector<service::AdminService::Endpoint> endpoints;
-  if (admin_port >= 0) {
-    absl::StatusOr<std::unique_ptr<service::AdminHttp>> admin = service::AdminHttp::Start(
-        {.host = options.host, .port = admin_port}, &server->registry_,
-        [self] { return self->heartbeat_->healthy(); });
-    if (!admin.ok()) return admin.status();
-    server->admin_ = std::move(*admin);
-    endpoints.push_back({"http", server->admin_->address()});
-  }
-  absl::StatusOr<std::unique_ptr<service::GrpcServer>> grpc = service::GrpcServer::Start(
+  absl::StatusOr<service::Servers> servers = service::StartServers(
       {.service_name = "query",
        .host = options.host,
        .port = options.port,
-       .services = {server->service_.get()},
-       .extra_endpoints = std::move(endpoints)});
-  if (!grpc.ok()) return grpc.status();
-  server->grpc_ = std::move(*grpc);
+       .services = {server->service_.get()}},
+      *admin_port, &server->registry_, [self] { return self->heartbeat_->healthy(); });
+  if (!servers.ok()) return servers.status();
+  server->admin_ = std::move(servers->admin);
+  server->grpc_ = std::move(servers->grpc);
   server->heartbeat_->Start();
   return server;
 }

@@ -37,6 +37,7 @@
 #include "libs/pg/query_timer.h"
 #include "libs/pg/slow_query_log.h"
 #include "libs/service/grpc_server.h"
+#include "libs/service/servers.h"
 #include "libs/service/admin_http.h"
 #include "services/query/query_service.h"
 
