@@ -1,9 +1,7 @@
 #include "services/edge/view_cache.h"
 
-#include <cstring>
 #include <utility>
 
-#include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
 
 namespace hyper::edge {
@@ -11,10 +9,9 @@ namespace {
 
 void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
+// Little-endian, whatever the host's order, so replicas agree.
 void PutU32(std::string* out, uint32_t n) {
-  char bytes[4];
-  absl::little_endian::Store32(bytes, n);
-  out->append(bytes, 4);
+  for (int shift = 0; shift < 32; shift += 8) out->push_back(static_cast<char>(n >> shift));
 }
 
 void PutString(std::string* out, absl::string_view s) {
@@ -25,7 +22,8 @@ void PutString(std::string* out, absl::string_view s) {
 // Reads from the front of `in`; false when it is too short.
 bool GetU32(absl::string_view* in, uint32_t* n) {
   if (in->size() < 4) return false;
-  *n = absl::little_endian::Load32(in->data());
+  *n = 0;
+  for (int i = 0; i < 4; ++i) *n |= uint32_t{static_cast<unsigned char>((*in)[i])} << (8 * i);
   in->remove_prefix(4);
   return true;
 }
