@@ -14,47 +14,13 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/cache/cache_testing.h"
 
 namespace hyper::cache {
 namespace {
 
-// Debian's gmock 1.12 has no StatusOr matchers.
-MATCHER_P(IsOkAndHolds, expected, "") {
-  if (!arg.ok()) {
-    *result_listener << "status " << arg.status();
-    return false;
-  }
-  return *arg == expected;
-}
-
 using ::testing::HasSubstr;
 using ::testing::Optional;
-
-// A clock the test moves by hand; thread-safe like the real one.
-class FakeClock {
- public:
-  absl::Time Now() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ += d;
-  }
-  std::function<absl::Time()> AsFunction() {
-    return [this] { return Now(); };
-  }
-
- private:
-  std::mutex mu_;
-  absl::Time now_ = absl::FromUnixSeconds(1'700'000'000);
-};
-
-std::optional<std::string> GetOrDie(Cache& cache, absl::string_view key) {
-  absl::StatusOr<std::optional<std::string>> value = cache.Get(key);
-  EXPECT_TRUE(value.ok()) << value.status();
-  return value.ok() ? *value : std::nullopt;
-}
 
 TEST(LocMemCacheTest, SetGetMissAndStats) {
   LocMemCache cache;

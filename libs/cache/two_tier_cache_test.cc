@@ -6,19 +6,11 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/cache/cache_testing.h"
 #include "libs/cache/locmem_cache.h"
 
 namespace hyper::cache {
 namespace {
-
-// Debian's gmock 1.12 has no StatusOr matchers.
-MATCHER_P(IsOkAndHolds, expected, "") {
-  if (!arg.ok()) {
-    *result_listener << "status " << arg.status();
-    return false;
-  }
-  return *arg == expected;
-}
 
 using ::testing::Optional;
 
@@ -56,17 +48,6 @@ class UnavailableCache final : public Cache {
   static absl::Status Down() { return absl::UnavailableError("l2 down"); }
 };
 
-// A clock the test moves by hand.
-struct FakeClock {
-  absl::Time now = absl::FromUnixSeconds(1'700'000'000);
-};
-
-std::optional<std::string> GetOrDie(Cache& cache, absl::string_view key) {
-  absl::StatusOr<std::optional<std::string>> value = cache.Get(key);
-  EXPECT_TRUE(value.ok()) << value.status();
-  return value.ok() ? *value : std::nullopt;
-}
-
 TEST(TwoTierCacheTest, WritesThroughToBothTiers) {
   LocMemCache l1, l2;
   TwoTierCache cache(&l1, &l2, absl::Seconds(30));
@@ -80,18 +61,18 @@ TEST(TwoTierCacheTest, WritesThroughToBothTiers) {
 
 TEST(TwoTierCacheTest, L1KeepsEntriesAtMostL1Ttl) {
   FakeClock clock;
-  auto now = [&clock] { return clock.now; };
+  auto now = clock.AsFunction();
   LocMemCache l1({.clock = now}), l2({.clock = now});
   TwoTierCache cache(&l1, &l2, absl::Seconds(30));
   ASSERT_TRUE(cache.Set("k", "v", absl::Minutes(5)).ok());
-  clock.now += absl::Seconds(31);
+  clock.Advance(absl::Seconds(31));
   EXPECT_EQ(GetOrDie(l1, "k"), std::nullopt);
   EXPECT_THAT(GetOrDie(l2, "k"), Optional(std::string("v")));
 }
 
 TEST(TwoTierCacheTest, L2HitIsPromotedToL1WithL1Ttl) {
   FakeClock clock;
-  auto now = [&clock] { return clock.now; };
+  auto now = clock.AsFunction();
   LocMemCache l1({.clock = now}), l2({.clock = now});
   TwoTierCache cache(&l1, &l2, absl::Seconds(30));
   ASSERT_TRUE(l2.Set("k", "remote").ok());
@@ -111,7 +92,7 @@ TEST(TwoTierCacheTest, L2HitIsPromotedToL1WithL1Ttl) {
   EXPECT_EQ(cache.stats().hits, 2u);
   EXPECT_EQ(cache.stats().misses, 1u);
 
-  clock.now += absl::Seconds(30);  // promoted copy expires; L2 still has it
+  clock.Advance(absl::Seconds(30));  // promoted copy expires; L2 still has it
   EXPECT_EQ(GetOrDie(l1, "k"), std::nullopt);
   EXPECT_THAT(GetOrDie(cache, "k"), Optional(std::string("remote")));
 }
