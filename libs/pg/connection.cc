@@ -9,6 +9,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -281,10 +282,8 @@ void Connection::NotifyStart() {
   for (QueryObserver* o : observers_) o->OnQueryStart();
 }
 
-void Connection::NotifyDone(const Statement& statement, absl::Time start,
+void Connection::NotifyDone(const Statement& statement, absl::Duration elapsed,
                             const absl::Status& status) {
-  if (observers_.empty()) return;
-  absl::Duration elapsed = absl::Now() - start;
   for (QueryObserver* o : observers_) o->OnQueryDone(statement, elapsed, status);
 }
 
@@ -373,6 +372,16 @@ absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
   return out;
 }
 
+absl::StatusOr<Result> Connection::Exec(const Statement& statement) {
+  if (statement.deadline == absl::InfiniteFuture()) {
+    return Exec(statement.sql, statement.params);
+  }
+  // Only the pipeline waits for a result with a timeout, so a statement
+  // with a deadline goes that way.
+  std::vector<absl::StatusOr<Result>> results = RunPipeline({statement}, false);
+  return std::move(results[0]);
+}
+
 absl::StatusOr<Result> Connection::Exec(absl::string_view sql,
                                         const std::vector<Value>& params) {
   Statement statement{std::string(sql), params};
@@ -398,7 +407,7 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view sql,
     }
     FlushDeallocations();
   }
-  NotifyDone(statement, start, out.status());
+  NotifyDone(statement, absl::Now() - start, out.status());
   return out;
 }
 
@@ -412,33 +421,75 @@ struct Op {
   std::string key;  // cache key, for kPrepare
 };
 
+bool IsWordChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
+
+// Whether `sql` may share a sync segment (one implicit transaction) with
+// its neighbours in a pipeline: a SELECT with no locking clause (no word
+// FOR at all, to be safe). Reads that share a segment cost the server one
+// transaction and one flush instead of one each, which is most of the
+// pipeline's gain; writes keep a segment of their own so that a batch of
+// unrelated callers never holds row locks for each other.
+bool SharesSegment(absl::string_view sql) {
+  sql = absl::StripLeadingAsciiWhitespace(sql);
+  if (sql.size() < 7 || !absl::StartsWithIgnoreCase(sql, "select") ||
+      IsWordChar(sql[6])) {
+    return false;
+  }
+  for (size_t i = 0; i + 3 <= sql.size(); ++i) {
+    if ((sql[i] | 0x20) == 'f' && (sql[i + 1] | 0x20) == 'o' &&
+        (sql[i + 2] | 0x20) == 'r' && (i == 0 || !IsWordChar(sql[i - 1])) &&
+        (i + 3 == sql.size() || !IsWordChar(sql[i + 3]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status DeadlineError(bool sent) {
+  return absl::DeadlineExceededError(
+      sent ? "deadline exceeded: the statement was cancelled on the server"
+           : "deadline exceeded before the statement was sent");
+}
+
 }  // namespace
 
-std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
-    const std::vector<Statement>& statements, bool atomic) {
-  const size_t n = statements.size();
-  std::vector<absl::StatusOr<Result>> results(
-      n, absl::StatusOr<Result>(absl::UnavailableError("not run")));
-  if (n == 0) return results;
-  absl::Status usable = CheckUsable();
-  if (usable.ok() && atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-    usable = absl::FailedPreconditionError(
-        "ExecAtomic called inside a transaction");
+void Connection::PipelinePass(const std::vector<Statement>& statements,
+                              const std::vector<size_t>& which, bool atomic,
+                              bool share_segments, absl::Time start,
+                              PipelineState& state) {
+  const size_t n = which.size();
+  const absl::Time now = absl::Now();
+  // A statement whose caller has given up is not sent at all; in an atomic
+  // batch that fails the batch.
+  std::vector<size_t> send;
+  send.reserve(n);
+  for (size_t i : which) {
+    if (statements[i].deadline <= now) {
+      state.results[i] = DeadlineError(/*sent=*/false);
+      state.elapsed[i] = now - start;
+      if (atomic && state.first_error.ok()) {
+        state.first_error = state.results[i].status();
+        state.first_error_index = static_cast<int>(i);
+      }
+    } else {
+      send.push_back(i);
+    }
   }
-  if (usable.ok() && !PQenterPipelineMode(conn_)) {
-    usable = absl::InternalError(
+  if (send.empty() || (atomic && !state.first_error.ok())) return;
+  if (!PQenterPipelineMode(conn_)) {
+    absl::Status err = absl::InternalError(
         absl::StrCat("cannot enter pipeline mode: ", TrimmedError(conn_)));
-  }
-  if (!usable.ok()) {
-    for (auto& r : results) r = usable;
-    return results;
+    for (size_t i : send) state.results[i] = err;
+    return;
   }
   PQsetnonblocking(conn_, 1);
-  const absl::Time start = absl::Now();
-  for (size_t i = 0; i < n; ++i) NotifyStart();
 
   std::vector<Op> ops;
-  ops.reserve(n * 3 + 3);
+  ops.reserve(send.size() * 3 + 3);
+  // segment_of[k]: the sync segment of send[k]; a segment that fails
+  // midway rolled back its other statements, which then run again.
+  std::vector<int> segment_of(statements.size(), -1);
+  std::vector<int> segment_size;
   bool send_ok = true;
   auto send_control = [&](const char* sql) {
     if (send_ok && PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr,
@@ -457,8 +508,13 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
   };
 
   if (atomic) send_control("BEGIN");
-  for (size_t i = 0; i < n && send_ok; ++i) {
+  bool open_segment = false;
+  for (size_t k = 0; k < send.size() && send_ok; ++k) {
+    const size_t i = send[k];
     const Statement& st = statements[i];
+    if (!open_segment) segment_size.push_back(0);
+    segment_of[i] = static_cast<int>(segment_size.size()) - 1;
+    ++segment_size.back();
     Params params(st.params);
     if (options_.statement_cache_capacity <= 0) {
       send_ok = PQsendQueryParams(conn_, st.sql.c_str(), params.size(),
@@ -489,7 +545,10 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
     }
     if (!send_ok) break;
     ops.push_back(Op{OpKind::kExec, static_cast<int>(i), {}});
-    if (!atomic) send_sync();
+    if (atomic) continue;
+    open_segment = share_segments && k + 1 < send.size() && SharesSegment(st.sql) &&
+                   SharesSegment(statements[send[k + 1]].sql);
+    if (!open_segment) send_sync();
   }
   if (atomic) {
     send_control("COMMIT");
@@ -498,9 +557,27 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
     send_sync();
   }
 
+  // Deadlines: the server may run any statement not yet answered (in a
+  // shared segment nothing is flushed before the sync), so when the
+  // earliest of their deadlines passes, whatever runs is cancelled. A
+  // statement cancelled that way before its own deadline runs again.
+  bool any_deadline = false;
+  for (size_t i : send) any_deadline |= statements[i].deadline != absl::InfiniteFuture();
+  size_t answered = 0;  // statements with a result, in send order
+  absl::Time cancelled_up_to = absl::InfinitePast();
+  bool cancel_sent = false;
+  auto watched_deadline = [&]() {
+    absl::Time earliest = absl::InfiniteFuture();
+    if (!any_deadline) return earliest;
+    for (size_t k = answered; k < send.size(); ++k) {
+      absl::Time d = statements[send[k]].deadline;
+      if (d > cancelled_up_to && d < earliest) earliest = d;
+    }
+    return earliest;
+  };
+  bool lost = false;
   // Reads one result, flushing our output and reading input as needed so
   // that neither side's socket buffer can deadlock the pipeline.
-  bool lost = false;
   auto next = [&]() -> PGresult* {
     for (;;) {
       int flushed = PQflush(conn_);
@@ -509,8 +586,22 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
         return nullptr;
       }
       if (!PQisBusy(conn_)) return PQgetResult(conn_);
+      int timeout_ms = -1;
+      absl::Time deadline = watched_deadline();
+      if (deadline != absl::InfiniteFuture()) {
+        absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) {
+          // Best effort: if the cancel cannot be sent, the statement runs on.
+          (void)Cancel();
+          cancel_sent = true;
+          cancelled_up_to = deadline;
+          continue;
+        }
+        timeout_ms = static_cast<int>(std::min<int64_t>(
+            absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))), 1 << 30));
+      }
       pollfd pfd{PQsocket(conn_), static_cast<short>(POLLIN | (flushed ? POLLOUT : 0)), 0};
-      if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+      if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
         lost = true;
         return nullptr;
       }
@@ -523,9 +614,9 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
     }
   };
 
-  std::vector<absl::Status> prepare_errors(n);
-  absl::Status first_error;
-  int first_error_index = -1;
+  std::vector<absl::Status> prepare_errors(statements.size());
+  std::vector<int> segment_failed_at(segment_size.size(), -1);
+  std::vector<size_t> wrongly_cancelled;
   for (const Op& op : ops) {
     if (lost) break;
     PGresult* res = next();
@@ -549,18 +640,34 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
         prepare_errors[op.index] = status;
       }
     } else if (op.kind == OpKind::kExec) {
-      const absl::Status& prep = prepare_errors[op.index];
-      if (!prep.ok()) status = prep;
-      if (status.ok()) {
-        results[op.index] = BuildResult(res);
-      } else {
-        results[op.index] = status;
+      const size_t i = static_cast<size_t>(op.index);
+      ++answered;
+      if (!prepare_errors[i].ok()) {
+        status = prepare_errors[i];  // its own failure, not an earlier one's
+        aborted = false;
       }
-      NotifyDone(statements[op.index], start, status);
+      if (status.code() == absl::StatusCode::kCancelled && cancel_sent) {
+        if (atomic || statements[i].deadline <= absl::Now()) {
+          status = DeadlineError(/*sent=*/true);
+        } else {
+          wrongly_cancelled.push_back(i);  // the cancel was for a later one
+        }
+      }
+      state.elapsed[i] = absl::Now() - start;
+      if (status.ok()) {
+        state.results[i] = BuildResult(res);
+      } else {
+        state.results[i] = status;
+      }
+      const int seg = segment_of[i];
+      if (!status.ok() && !aborted && seg >= 0 && segment_size[seg] > 1 &&
+          segment_failed_at[seg] < 0) {
+        segment_failed_at[seg] = op.index;
+      }
     }
-    if (!status.ok() && !aborted && first_error.ok()) {
-      first_error = status;
-      first_error_index = op.index;
+    if (!status.ok() && !aborted && state.first_error.ok()) {
+      state.first_error = status;
+      state.first_error_index = op.index;
     }
     PQclear(res);
     // Each result is followed by a NULL marking the end of that query.
@@ -572,36 +679,84 @@ std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
   }
   if (lost || !send_ok) {
     absl::Status gone = ConnectionError("pipeline");
-    for (size_t i = 0; i < n; ++i) {
-      if (results[i].status().message() == "not run") {
-        results[i] = gone;
-        NotifyDone(statements[i], start, gone);
+    for (size_t i : send) {
+      if (state.results[i].status().message() == "not run") {
+        state.results[i] = gone;
+        state.elapsed[i] = absl::Now() - start;
       }
     }
-    if (first_error.ok()) {
-      first_error = gone;
-      first_error_index = 0;
+    if (state.first_error.ok()) {
+      state.first_error = gone;
+      state.first_error_index = 0;
     }
-  } else {
-    PQexitPipelineMode(conn_);
-    PQsetnonblocking(conn_, 0);
-    if (atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-      PGresult* res = PQexec(conn_, "ROLLBACK");
-      PQclear(res);
-    }
-    FlushDeallocations();
+    return;
   }
-  if (atomic && !first_error.ok()) {
-    absl::Status err(first_error.code(),
-                     first_error_index >= 0
-                         ? absl::StrCat("statement ", first_error_index, ": ",
-                                        first_error.message())
-                         : std::string(first_error.message()));
-    std::optional<std::string> code = SqlStateOf(first_error);
+  PQexitPipelineMode(conn_);
+  PQsetnonblocking(conn_, 0);
+  if (atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    PGresult* res = PQexec(conn_, "ROLLBACK");
+    PQclear(res);
+  }
+  FlushDeallocations();
+  // What runs again: the rest of each segment that failed midway (its
+  // implicit transaction rolled back even the statements that answered),
+  // and statements a late cancel hit by mistake.
+  state.rerun = std::move(wrongly_cancelled);
+  for (size_t i : send) {
+    const int seg = segment_of[i];
+    if (seg >= 0 && segment_failed_at[seg] >= 0 &&
+        segment_failed_at[seg] != static_cast<int>(i)) {
+      state.rerun.push_back(i);
+    }
+  }
+  std::sort(state.rerun.begin(), state.rerun.end());
+  state.rerun.erase(std::unique(state.rerun.begin(), state.rerun.end()), state.rerun.end());
+}
+
+std::vector<absl::StatusOr<Result>> Connection::RunPipeline(
+    const std::vector<Statement>& statements, bool atomic) {
+  const size_t n = statements.size();
+  PipelineState state;
+  state.results.assign(n, absl::StatusOr<Result>(absl::UnavailableError("not run")));
+  state.elapsed.assign(n, absl::ZeroDuration());
+  if (n == 0) return std::move(state.results);
+  absl::Status usable = CheckUsable();
+  if (usable.ok() && atomic && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    usable = absl::FailedPreconditionError(
+        "ExecAtomic called inside a transaction");
+  }
+  if (!usable.ok()) {
+    for (auto& r : state.results) r = usable;
+    return std::move(state.results);
+  }
+  const absl::Time start = absl::Now();
+  for (size_t i = 0; i < n; ++i) NotifyStart();
+  std::vector<size_t> which(n);
+  for (size_t i = 0; i < n; ++i) which[i] = i;
+  // Each pass settles at least one statement for good (the one that failed
+  // its segment, or the one whose deadline sent the cancel), so this ends.
+  bool share_segments = !atomic;
+  while (!which.empty()) {
+    state.rerun.clear();
+    PipelinePass(statements, which, atomic, share_segments, start, state);
+    which = std::move(state.rerun);
+    share_segments = false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    NotifyDone(statements[i], state.elapsed[i], state.results[i].status());
+  }
+  if (atomic && !state.first_error.ok()) {
+    const absl::Status& first = state.first_error;
+    absl::Status err(first.code(),
+                     state.first_error_index >= 0
+                         ? absl::StrCat("statement ", state.first_error_index, ": ",
+                                        first.message())
+                         : std::string(first.message()));
+    std::optional<std::string> code = SqlStateOf(first);
     if (code) err = WithSqlState(std::move(err), *code);
-    for (auto& r : results) r = err;
+    for (auto& r : state.results) r = err;
   }
-  return results;
+  return std::move(state.results);
 }
 
 std::vector<absl::StatusOr<Result>> Connection::ExecPipelined(
@@ -716,7 +871,7 @@ absl::StatusOr<int64_t> Connection::CopyIn(
       out = put;
     }
   }
-  NotifyDone(statement, start, out.status());
+  NotifyDone(statement, absl::Now() - start, out.status());
   return out;
 }
 

@@ -61,6 +61,10 @@ namespace hyper::pg {
 struct Statement {
   std::string sql;
   std::vector<Value> params;
+  // When the caller stops waiting. Past it the statement is not sent, or,
+  // if the server is running it, cancelled there; either way it fails with
+  // DeadlineExceeded.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct Result {
@@ -123,16 +127,17 @@ class Connection {
   // outside a transaction. Errors as described at the top of this file.
   absl::StatusOr<Result> Exec(absl::string_view sql,
                               const std::vector<Value>& params = {});
-  absl::StatusOr<Result> Exec(const Statement& statement) {
-    return Exec(statement.sql, statement.params);
-  }
+  // Honours statement.deadline (see Statement).
+  absl::StatusOr<Result> Exec(const Statement& statement);
 
-  // Sends every statement in libpq pipeline mode, with a sync after each,
-  // then reads the results in order: one round trip for the whole batch.
-  // Because each statement is its own sync segment (an implicit transaction
-  // of its own), an error fails that statement only. If the connection is
-  // lost, that statement and every later one get Unavailable. Do not use
-  // BEGIN/COMMIT inside: use ExecAtomic.
+  // Sends every statement in libpq pipeline mode, then reads the results in
+  // order: one round trip for the whole batch. Neighbouring plain SELECTs
+  // share a sync segment (one implicit transaction: the server's cost per
+  // statement halves); every other statement is a segment of its own. An
+  // error fails that statement only: the rest of a segment it broke runs
+  // again, each statement on its own. If the connection is lost, the
+  // statements without a result get Unavailable. Do not use BEGIN/COMMIT
+  // inside: use ExecAtomic. Each statement's deadline is honoured.
   std::vector<absl::StatusOr<Result>> ExecPipelined(
       const std::vector<Statement>& statements);
 
@@ -214,8 +219,20 @@ class Connection {
   absl::Status ErrorFrom(const PGresult* result) const;
   absl::Status ConnectionError(absl::string_view what) const;
   void NotifyStart();
-  void NotifyDone(const Statement& statement, absl::Time start,
+  void NotifyDone(const Statement& statement, absl::Duration elapsed,
                   const absl::Status& status);
+  // What a pipeline has so far, indexed like its statements.
+  struct PipelineState {
+    std::vector<absl::StatusOr<Result>> results;
+    std::vector<absl::Duration> elapsed;  // from the batch's start
+    absl::Status first_error;
+    int first_error_index = -1;
+    std::vector<size_t> rerun;  // to send again, set by PipelinePass
+  };
+  // Sends statements[which] as one pipeline and reads their results.
+  void PipelinePass(const std::vector<Statement>& statements,
+                    const std::vector<size_t>& which, bool atomic,
+                    bool share_segments, absl::Time start, PipelineState& state);
 
   PGconn* conn_;
   ConnectionOptions options_;

@@ -157,6 +157,119 @@ TEST_F(ConnectionTest, PipelinedErrorFailsOnlyItsStatement) {
   }
 }
 
+TEST_F(ConnectionTest, ErrorInSharedReadSegmentFailsOnlyItsStatement) {
+  // Neighbouring SELECTs share one implicit transaction; a failure there
+  // rolls back the reads around it, which run again and still answer. A
+  // SELECT with a side effect shows the rerun is not a lost write.
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE log (n int)").ok());
+  ASSERT_TRUE(conn_
+                  ->Exec("CREATE FUNCTION note(x int) RETURNS int LANGUAGE sql AS "
+                         "'INSERT INTO log VALUES (x) RETURNING x'")
+                  .ok());
+  std::vector<Statement> batch = {
+      {"SELECT $1::int8", {Value::Int64(1)}},
+      {"SELECT note($1::int)", {Value::Int64(7)}},
+      {"SELECT 1 / $1::int", {Value::Int64(0)}},  // division by zero
+      {"SELECT $1::int8", {Value::Int64(3)}},
+      {"SELECT nope", {}},                         // fails to prepare
+      {"select note($1::int)", {Value::Int64(8)}},
+  };
+  std::vector<absl::StatusOr<Result>> rs = conn_->ExecPipelined(batch);
+  ASSERT_EQ(rs.size(), 6u);
+  ASSERT_TRUE(rs[0].ok()) << rs[0].status();
+  EXPECT_EQ(rs[0]->rows[0][0], Value::Int64(1));
+  ASSERT_TRUE(rs[1].ok()) << rs[1].status();
+  EXPECT_EQ(rs[1]->rows[0][0], Value::Int64(7));
+  EXPECT_EQ(rs[2].status().code(), absl::StatusCode::kInvalidArgument) << rs[2].status();
+  ASSERT_TRUE(rs[3].ok()) << rs[3].status();
+  EXPECT_EQ(rs[3]->rows[0][0], Value::Int64(3));
+  EXPECT_EQ(rs[4].status().code(), absl::StatusCode::kInvalidArgument) << rs[4].status();
+  ASSERT_TRUE(rs[5].ok()) << rs[5].status();
+  // Both acknowledged inserts are there, once each.
+  absl::StatusOr<Result> log = conn_->Exec("SELECT n FROM log ORDER BY n");
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->rows.size(), 2u);
+  EXPECT_EQ(log->rows[0][0], Value::Int64(7));
+  EXPECT_EQ(log->rows[1][0], Value::Int64(8));
+}
+
+TEST_F(ConnectionTest, LockingSelectIsNotRolledBackByItsNeighbour) {
+  // SELECT ... FOR UPDATE and writes keep their own segment: a failing
+  // read next to them does not undo them.
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  std::vector<Statement> batch = {
+      {"SELECT 1 FROM t FOR UPDATE", {}},
+      {"INSERT INTO t VALUES (1)", {}},
+      {"SELECT 1 / 0", {}},
+      {"INSERT INTO t VALUES (2)", {}},
+  };
+  std::vector<absl::StatusOr<Result>> rs = conn_->ExecPipelined(batch);
+  EXPECT_TRUE(rs[0].ok()) << rs[0].status();
+  EXPECT_TRUE(rs[1].ok()) << rs[1].status();
+  EXPECT_EQ(rs[2].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(rs[3].ok()) << rs[3].status();
+  EXPECT_EQ(One(conn_.get(), "SELECT count(*) FROM t"), Value::Int64(2));
+}
+
+// Whether the server still runs `pid`'s statement (waits up to 10 s for it
+// to stop: the cancel is asynchronous on the server).
+bool StillRunning(Connection* admin, int pid) {
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    absl::StatusOr<Result> r = admin->Exec(
+        "SELECT state FROM pg_stat_activity WHERE pid = $1::int", {Value::Int64(pid)});
+    if (r.ok() && !r->rows.empty() && r->rows[0][0].str() != "active") return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
+TEST_F(ConnectionTest, DeadlineCancelsTheRunningStatementOnTheServer) {
+  std::unique_ptr<Connection> admin = Open(ConnectionOptions());
+  ASSERT_NE(admin, nullptr);
+  Statement slow{"SELECT pg_sleep(60)", {}, absl::Now() + absl::Milliseconds(300)};
+  absl::StatusOr<Result> r = conn_->Exec(slow);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "cancelled on the server"))
+      << r.status();
+  EXPECT_FALSE(StillRunning(admin.get(), conn_->backend_pid()));
+  // The connection goes on, and a passed deadline means not sent at all.
+  EXPECT_EQ(One(conn_.get(), "SELECT 5"), Value::Int64(5));
+  Statement late{"SELECT pg_sleep(60)", {}, absl::Now() - absl::Seconds(1)};
+  r = conn_->Exec(late);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "before the statement was sent"))
+      << r.status();
+}
+
+TEST_F(ConnectionTest, DeadlineInPipelineFailsOnlyItsStatement) {
+  std::unique_ptr<Connection> admin = Open(ConnectionOptions());
+  ASSERT_NE(admin, nullptr);
+  std::vector<Statement> batch = {
+      {"SELECT $1::int8", {Value::Int64(1)}},
+      {"SELECT pg_sleep(60)", {}, absl::Now() + absl::Milliseconds(300)},
+      {"SELECT $1::int8", {Value::Int64(3)}, absl::Now() + absl::Seconds(120)},
+      {"SELECT $1::int8", {Value::Int64(4)}, absl::Now() - absl::Seconds(1)},
+  };
+  std::vector<absl::StatusOr<Result>> rs = conn_->ExecPipelined(batch);
+  ASSERT_TRUE(rs[0].ok()) << rs[0].status();
+  EXPECT_EQ(rs[0]->rows[0][0], Value::Int64(1));
+  EXPECT_EQ(rs[1].status().code(), absl::StatusCode::kDeadlineExceeded) << rs[1].status();
+  ASSERT_TRUE(rs[2].ok()) << rs[2].status();
+  EXPECT_EQ(rs[2]->rows[0][0], Value::Int64(3));
+  EXPECT_EQ(rs[3].status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(StillRunning(admin.get(), conn_->backend_pid()));
+
+  // In an atomic batch the deadline fails the whole batch, and nothing stays.
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE t (id int)").ok());
+  absl::StatusOr<std::vector<Result>> atomic = conn_->ExecAtomic({
+      {"INSERT INTO t VALUES (1)", {}},
+      {"SELECT pg_sleep(60)", {}, absl::Now() + absl::Milliseconds(300)},
+  });
+  EXPECT_EQ(atomic.status().code(), absl::StatusCode::kDeadlineExceeded) << atomic.status();
+  EXPECT_EQ(One(conn_.get(), "SELECT count(*) FROM t"), Value::Int64(0));
+}
+
 TEST_F(ConnectionTest, ExecAtomicRollsBackEverything) {
   ASSERT_TRUE(conn_->Exec("CREATE TABLE t (id int PRIMARY KEY)").ok());
   absl::StatusOr<std::vector<Result>> bad = conn_->ExecAtomic({

@@ -201,10 +201,10 @@ absl::StatusOr<std::string> ExplainSql(const std::string& sql, bool analyze, boo
 
 absl::StatusOr<v1::ExplainResponse> RunExplain(pg::Connection& conn,
                                                const SqlStatement& statement, bool analyze,
-                                               bool buffers) {
+                                               bool buffers, absl::Time deadline) {
   absl::StatusOr<std::string> sql = ExplainSql(statement.sql, analyze, buffers);
   if (!sql.ok()) return sql.status();
-  pg::Statement explain = ToPg(statement);
+  pg::Statement explain = ToPg(statement, deadline);
   explain.sql = *std::move(sql);
 
   absl::StatusOr<pg::Result> result;

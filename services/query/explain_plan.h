@@ -20,6 +20,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 #include "libs/pg/connection.h"
 #include "proto/hyper/query/v1/query.pb.h"
@@ -57,10 +58,11 @@ absl::StatusOr<std::string> ExplainSql(const std::string& sql, bool analyze, boo
 // other errors unchanged (Unavailable, Cancelled, ...), Internal when the
 // server's output does not parse. If the EXPLAIN succeeded but the ROLLBACK
 // failed, the ROLLBACK's error is returned (the connection's state is then
-// unknown and the caller should discard it).
-absl::StatusOr<v1::ExplainResponse> RunExplain(pg::Connection& conn,
-                                               const SqlStatement& statement, bool analyze,
-                                               bool buffers);
+// unknown and the caller should discard it). Past `deadline` the statement
+// is cancelled (DeadlineExceeded).
+absl::StatusOr<v1::ExplainResponse> RunExplain(
+    pg::Connection& conn, const SqlStatement& statement, bool analyze, bool buffers,
+    absl::Time deadline = absl::InfiniteFuture());
 
 }  // namespace hyper::query
 

@@ -460,5 +460,58 @@ TEST_F(QueryServerTest, PipelinedBatchReportsEachOperation) {
   EXPECT_EQ(status.error_message(), "operations[0]: unknown model 'nope'");
 }
 
+TEST_F(QueryServerTest, BatchRunsPrefetchRelated) {
+  for (bool atomic : {false, true}) {
+    v1::BatchRequest batch;
+    batch.set_atomic(atomic);
+    v1::QueryRequest* users = batch.add_operations()->mutable_query();
+    users->set_model("users");
+    users->add_prefetch_related("posts_by_author");
+    users->add_order_by()->set_field("id");
+    batch.add_operations()->mutable_count()->set_model("posts");
+    v1::QueryRequest* teams = batch.add_operations()->mutable_query();
+    teams->set_model("teams");
+    teams->add_prefetch_related("users");
+    *teams->mutable_filter() = Cond("id", v1::EXACT, Int(1));
+    v1::BatchResponse response;
+    grpc::Status status = Call(&v1::QueryService::Stub::Batch, batch, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.results_size(), 3);
+    const v1::QueryResponse& u = response.results(0).query();
+    ASSERT_EQ(u.rows_size(), 2) << response.results(0).message();
+    EXPECT_EQ(u.rows(0).prefetched().at("posts_by_author").rows_size(), 2);
+    EXPECT_EQ(u.rows(1).prefetched().at("posts_by_author").rows_size(), 1);
+    EXPECT_EQ(u.related_columns().at("posts_by_author").columns(1).name(), "title");
+    EXPECT_EQ(response.results(1).count().count(), 3);
+    const v1::QueryResponse& t = response.results(2).query();
+    ASSERT_EQ(t.rows_size(), 1) << response.results(2).message();
+    ASSERT_EQ(t.rows(0).prefetched().at("users").rows_size(), 1);
+    EXPECT_EQ(t.rows(0).prefetched().at("users").rows(0).values(1).text_value(), "ann");
+  }
+}
+
+TEST_F(QueryServerTest, ClientDeadlineCancelsTheStatementOnTheServer) {
+  v1::ExecuteRequest sleep;
+  sleep.set_sql("SELECT pg_sleep(60)");
+  v1::ExecuteResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  grpc::Status status = stub_->Execute(&context, sleep, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  // The server stops the statement rather than letting it run to the end.
+  v1::ExecuteRequest running;
+  running.set_sql(
+      "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1");
+  running.add_params()->set_text_value("SELECT pg_sleep(60)");
+  int64_t still = -1;
+  for (int i = 0; i < 200 && still != 0; ++i) {
+    v1::ExecuteResponse count;
+    ASSERT_TRUE(Call(&v1::QueryService::Stub::Execute, running, &count).ok());
+    still = count.rows(0).values(0).int_value();
+    if (still != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(still, 0);
+}
+
 }  // namespace
 }  // namespace hyper::query

@@ -1,11 +1,13 @@
 #include "services/query/query_service.h"
 
+#include <chrono>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "libs/service/grpc_status.h"
 #include "services/query/explain_plan.h"
 #include "services/query/result_mapping.h"
@@ -16,6 +18,15 @@ namespace hyper::query {
 namespace {
 
 using service::ToGrpcStatus;
+
+// When the caller stops waiting: statements past it are cancelled.
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
 
 // Finishes `reactor` with `status` (OK when it is).
 void Finish(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
@@ -106,18 +117,19 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Query(grpc::CallbackServerContext* c
   auto plan = std::shared_ptr<CompiledQuery>(
       new CompiledQuery(std::move(*compiled)), [cat](CompiledQuery* q) { delete q; });
   v1::ResultFormat format = request->format();
+  absl::Time deadline = DeadlineOf(*context);
   ServeRead(reactor, "Query", *request, plan->statement.reads, response,
-            [this, plan, format, response](Done done) {
-              RunQuery(plan, format, response, std::move(done));
+            [this, plan, format, deadline, response](Done done) {
+              RunQuery(plan, format, deadline, response, std::move(done));
             });
   return reactor;
 }
 
 void QueryServiceImpl::RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultFormat format,
-                                v1::QueryResponse* response, Done done) {
+                                absl::Time deadline, v1::QueryResponse* response, Done done) {
   executor_->Submit(
-      ToPg(plan->statement),
-      [this, plan, format, response, done](absl::StatusOr<pg::Result> main) {
+      ToPg(plan->statement, deadline),
+      [this, plan, format, deadline, response, done](absl::StatusOr<pg::Result> main) {
         if (!main.ok()) {
           done(main.status());
           return;
@@ -150,7 +162,8 @@ void QueryServiceImpl::RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultF
         for (size_t p = 0; p < plan->prefetch.size(); ++p) {
           SqlStatement child =
               CompilePrefetch(plan->prefetch[p], PrefetchKeys(plan->prefetch[p], pending->main));
-          executor_->Submit(ToPg(child), [pending, p, finish, done](absl::StatusOr<pg::Result> r) {
+          executor_->Submit(ToPg(child, deadline), [pending, p, finish, done](
+                                                        absl::StatusOr<pg::Result> r) {
             bool last;
             {
               std::lock_guard<std::mutex> lock(pending->mu);
@@ -219,6 +232,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SubmitStatement(
     Finish(reactor, statement.status());
     return reactor;
   }
+  statement->deadline = DeadlineOf(*context);
   executor_->Submit(std::move(*statement), [this, reactor, fill = std::move(fill),
                                             writes = std::move(writes)](
                                                absl::StatusOr<pg::Result> r) mutable {
@@ -242,7 +256,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ServeStatementRead(
     return reactor;
   }
   ServeRead(reactor, rpc, request, compiled->reads, response,
-            [this, statement = ToPg(*compiled), fill = std::move(fill)](Done done) {
+            [this, statement = ToPg(*compiled, DeadlineOf(*context)),
+             fill = std::move(fill)](Done done) {
               executor_->Submit(statement, [fill, done = std::move(done)](
                                                absl::StatusOr<pg::Result> r) {
                 if (r.ok()) fill(*r);
@@ -343,7 +358,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
     return reactor;
   }
   auto statements = std::make_shared<std::vector<pg::Statement>>();
-  for (const CompiledWrite& batch : *batches) statements->push_back(ToPg(batch.statement));
+  for (const CompiledWrite& batch : *batches) {
+    statements->push_back(ToPg(batch.statement, DeadlineOf(*context)));
+  }
   // All batches in one transaction: all rows or none.
   std::vector<std::string> writes = {request->model()};
   RunBlocking([this, statements, reactor, response, writes = std::move(writes)]() mutable {
@@ -519,25 +536,30 @@ namespace {
 struct BatchOp {
   std::vector<pg::Statement> statements;
   std::vector<std::string> writes;  // models whose versions it bumps
-  std::function<void(const std::vector<pg::Result>&, v1::OperationResult*)> read;
+  // A Query with prefetch_related: its prefetch queries run once its rows
+  // are in.
+  std::shared_ptr<const CompiledQuery> prefetch;
+  // Reads the statements' results (and the prefetch results) into `result`.
+  std::function<void(const std::vector<pg::Result>&, const std::vector<pg::Result>& prefetched,
+                     v1::OperationResult*)>
+      read;
 };
 
 absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Operation& op) {
   BatchOp out;
   switch (op.kind_case()) {
     case v1::Operation::kQuery: {
-      if (op.query().prefetch_related_size() > 0) {
-        return absl::InvalidArgumentError(
-            "prefetch_related: not supported inside Batch (it needs the parents' "
-            "rows first); use Query");
-      }
       absl::StatusOr<CompiledQuery> q = CompileQuery(catalog, op.query());
       if (!q.ok()) return q.status();
       out.statements.push_back(ToPg(q->statement));
       auto plan = std::make_shared<CompiledQuery>(std::move(*q));
+      if (!plan->prefetch.empty()) out.prefetch = plan;
       v1::ResultFormat format = op.query().format();
-      out.read = [plan, format](const std::vector<pg::Result>& r, v1::OperationResult* result) {
-        absl::StatusOr<v1::QueryResponse> built = BuildQueryResponse(*plan, r[0], {}, format);
+      out.read = [plan, format](const std::vector<pg::Result>& r,
+                                const std::vector<pg::Result>& prefetched,
+                                v1::OperationResult* result) {
+        absl::StatusOr<v1::QueryResponse> built =
+            BuildQueryResponse(*plan, r[0], prefetched, format);
         if (built.ok()) {
           *result->mutable_query() = std::move(*built);
         } else {
@@ -551,7 +573,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       absl::StatusOr<SqlStatement> s = CompileCount(catalog, op.count());
       if (!s.ok()) return s.status();
       out.statements.push_back(ToPg(*s));
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         result->mutable_count()->set_count(r[0].rows.empty() ? 0 : r[0].rows[0][0].int64());
       };
       return out;
@@ -560,7 +583,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       absl::StatusOr<SqlStatement> s = CompileExists(catalog, op.exists());
       if (!s.ok()) return s.status();
       out.statements.push_back(ToPg(*s));
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         result->mutable_exists()->set_exists(!r[0].rows.empty());
       };
       return out;
@@ -570,7 +594,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       if (!w.ok()) return w.status();
       out.statements.push_back(ToPg(w->statement));
       out.writes = QueryCache::WrittenModels(catalog, op.update().model(), true);
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         v1::UpdateResponse* u = result->mutable_update();
         u->set_rows_affected(r[0].rows_affected);
         if (!r[0].column_names.empty()) {
@@ -584,7 +609,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       if (!s.ok()) return s.status();
       out.statements.push_back(ToPg(*s));
       out.writes = QueryCache::WrittenModels(catalog, op.delete_().model(), true);
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         result->mutable_delete_()->set_rows_affected(r[0].rows_affected);
       };
       return out;
@@ -595,7 +621,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       if (!batches.ok()) return batches.status();
       for (const CompiledWrite& b : *batches) out.statements.push_back(ToPg(b.statement));
       out.writes = {op.bulk_create().model()};
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         v1::BulkCreateResponse* b = result->mutable_bulk_create();
         for (const pg::Result& part : r) {
           b->set_rows_created(b->rows_created() + part.rows_affected);
@@ -617,7 +644,8 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       pg::Statement s{op.execute().sql(), {}};
       for (const v1::Value& v : op.execute().params()) s.params.push_back(ToPg(v));
       out.statements.push_back(std::move(s));
-      out.read = [](const std::vector<pg::Result>& r, v1::OperationResult* result) {
+      out.read = [](const std::vector<pg::Result>& r, const std::vector<pg::Result>&,
+                    v1::OperationResult* result) {
         v1::ExecuteResponse* e = result->mutable_execute();
         e->set_rows_affected(r[0].rows_affected);
         AppendRows(r[0], e->mutable_columns(), e->mutable_rows());
@@ -645,6 +673,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
     return reactor;
   }
   std::shared_ptr<const Catalog> cat = catalog();
+  const absl::Time deadline = DeadlineOf(*context);
   auto ops = std::make_shared<std::vector<BatchOp>>();
   for (int i = 0; i < request->operations_size(); ++i) {
     absl::StatusOr<BatchOp> op = CompileOperation(*cat, request->operations(i));
@@ -653,10 +682,11 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
                                    absl::StrCat("operations[", i, "]: ", op.status().message())));
       return reactor;
     }
+    for (pg::Statement& s : op->statements) s.deadline = deadline;
     ops->push_back(std::move(*op));
   }
   bool atomic = request->atomic();
-  RunBlocking([this, cat, ops, atomic, reactor, response] {
+  RunBlocking([this, cat, ops, atomic, deadline, reactor, response] {
     absl::StatusOr<pg::Pool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) {
       Finish(reactor, lease.status());
@@ -708,6 +738,33 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
         i = end;
       }
     }
+    // prefetch_related: every operation's prefetch queries in one more
+    // pipeline, keyed by the rows just read. In an atomic batch they run
+    // after the commit, as Query's own prefetch runs after its main query.
+    std::vector<std::vector<pg::Result>> prefetched(ops->size());
+    std::vector<pg::Statement> children;
+    std::vector<size_t> owner;
+    for (size_t i = 0; i < ops->size(); ++i) {
+      const BatchOp& op = (*ops)[i];
+      if (op.prefetch == nullptr || !outcomes[i].ok()) continue;
+      for (const PrefetchPlan& p : op.prefetch->prefetch) {
+        children.push_back(
+            ToPg(CompilePrefetch(p, PrefetchKeys(p, (*outcomes[i])[0])), deadline));
+        owner.push_back(i);
+      }
+    }
+    if (!children.empty()) {
+      std::vector<absl::StatusOr<pg::Result>> results = (*lease)->ExecPipelined(children);
+      for (size_t k = 0; k < results.size(); ++k) {
+        absl::StatusOr<std::vector<pg::Result>>& outcome = outcomes[owner[k]];
+        if (!outcome.ok()) continue;
+        if (results[k].ok()) {
+          prefetched[owner[k]].push_back(*std::move(results[k]));
+        } else {
+          outcome = results[k].status();
+        }
+      }
+    }
     for (size_t i = 0; i < ops->size(); ++i) {
       v1::OperationResult* result = response->add_results();
       if (!outcomes[i].ok()) {
@@ -715,7 +772,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
         result->set_message(std::string(outcomes[i].status().message()));
         continue;
       }
-      (*ops)[i].read(*outcomes[i], result);
+      (*ops)[i].read(*outcomes[i], prefetched[i], result);
     }
     std::vector<std::string> writes;
     for (const BatchOp& op : *ops) {
@@ -752,13 +809,15 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Explain(grpc::CallbackServerContext*
   }
   bool analyze = request->analyze();
   bool buffers = request->buffers();
-  RunBlocking([this, statement = std::move(statement), analyze, buffers, reactor, response] {
+  absl::Time deadline = DeadlineOf(*context);
+  RunBlocking([this, statement = std::move(statement), analyze, buffers, deadline, reactor,
+               response] {
     absl::StatusOr<pg::Pool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) {
       Finish(reactor, lease.status());
       return;
     }
-    absl::StatusOr<v1::ExplainResponse> plan = RunExplain(**lease, statement, analyze, buffers);
+    absl::StatusOr<v1::ExplainResponse> plan = RunExplain(**lease, statement, analyze, buffers, deadline);
     if (plan.ok()) *response = std::move(*plan);
     Finish(reactor, plan.status());
   });

@@ -116,7 +116,7 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
       google::protobuf::Message* response, std::function<void(const pg::Result&)> fill);
   // Runs a compiled Query (and its prefetch queries) into *response.
   void RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultFormat format,
-                v1::QueryResponse* response, Done done);
+                absl::Time deadline, v1::QueryResponse* response, Done done);
   // After a successful write: bumps the versions of `models` in the query
   // cache, then calls `reply` (at once when there is no cache or nothing to
   // bump), so the reply never precedes the bump.

@@ -13,10 +13,10 @@
 
 namespace hyper::query {
 
-
-pg::Statement ToPg(const SqlStatement& statement) {
+pg::Statement ToPg(const SqlStatement& statement, absl::Time deadline) {
   pg::Statement out;
   out.sql = statement.sql;
+  out.deadline = deadline;
   out.params.reserve(statement.params.size());
   for (const v1::Value& v : statement.params) out.params.push_back(ToPg(v));
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "libs/pg/connection.h"
 #include "libs/pg/value.h"
 #include "proto/hyper/query/v1/query.pb.h"
@@ -16,7 +17,9 @@
 
 namespace hyper::query {
 
-pg::Statement ToPg(const SqlStatement& statement);
+// The driver statement; past `deadline` the driver cancels it.
+pg::Statement ToPg(const SqlStatement& statement,
+                   absl::Time deadline = absl::InfiniteFuture());
 
 // The distinct non-NULL parent keys a prefetch needs, in row order.
 std::vector<v1::Value> PrefetchKeys(const PrefetchPlan& plan, const pg::Result& parents);
