@@ -159,23 +159,6 @@ std::optional<std::string> SqlStateOf(const absl::Status& status) {
   return std::string(*payload);
 }
 
-std::string CopyTextField(const Value& value) {
-  std::optional<std::string> text = value.ToParam();
-  if (!text) return "\\N";
-  std::string out;
-  out.reserve(text->size() + 8);
-  for (char c : *text) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(
     const std::string& conninfo, ConnectionOptions options) {
   int64_t seconds = std::max<int64_t>(
@@ -812,13 +795,22 @@ absl::Status Connection::PutRows(const std::vector<std::vector<Value>>& rows) {
   for (const std::vector<Value>& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) {
       if (i > 0) buf.push_back('\t');
-      buf += CopyTextField(row[i]);
+      AppendCopyField(row[i], &buf);
     }
     buf.push_back('\n');
   }
-  if (buf.empty()) return absl::OkStatus();
-  if (PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) != 1) {
-    return ConnectionError("COPY");
+  return PutCopyData(buf);
+}
+
+absl::Status Connection::PutCopyData(absl::string_view rows) {
+  if (!in_copy_) return absl::FailedPreconditionError("no COPY in progress");
+  // libpq takes an int length: send huge buffers in pieces.
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t at = 0; at < rows.size(); at += kPiece) {
+    size_t n = std::min(kPiece, rows.size() - at);
+    if (PQputCopyData(conn_, rows.data() + at, static_cast<int>(n)) != 1) {
+      return ConnectionError("COPY");
+    }
   }
   return absl::OkStatus();
 }

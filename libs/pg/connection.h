@@ -105,10 +105,6 @@ class QueryObserver {
 // The SQLSTATE that produced `status` ("23505"), if it came from the server.
 std::optional<std::string> SqlStateOf(const absl::Status& status);
 
-// Escapes one COPY text-format field: backslash, tab, newline and carriage
-// return become \\ \t \n \r; NULL becomes \N. Exposed for tests.
-std::string CopyTextField(const Value& value);
-
 class Connection {
  public:
   // Connects and sets the session to TimeZone UTC and DateStyle ISO.
@@ -166,6 +162,10 @@ class Connection {
   absl::Status BeginCopy(absl::string_view table_sql,
                          const std::vector<std::string>& columns);
   absl::Status PutRows(const std::vector<std::vector<Value>>& rows);
+  // Rows already in COPY text format (see AppendCopyField): whole rows,
+  // each ending in a newline. The cheap path for callers that encode
+  // straight from their own types.
+  absl::Status PutCopyData(absl::string_view rows);
   absl::StatusOr<int64_t> EndCopy();
   absl::Status AbortCopy(absl::string_view reason);
   bool in_copy() const { return in_copy_; }

@@ -339,4 +339,47 @@ std::string ColumnTypeName(Oid type) {
   }
 }
 
+void AppendCopyText(absl::string_view text, std::string* out) {
+  // Copies runs between the four bytes that need escaping in one append.
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char* escaped;
+    switch (text[i]) {
+      case '\\': escaped = "\\\\"; break;
+      case '\t': escaped = "\\t"; break;
+      case '\n': escaped = "\\n"; break;
+      case '\r': escaped = "\\r"; break;
+      default: continue;
+    }
+    out->append(text.data() + run, i - run);
+    out->append(escaped, 2);
+    run = i + 1;
+  }
+  out->append(text.data() + run, text.size() - run);
+}
+
+void AppendCopyField(const Value& value, std::string* out) {
+  switch (value.kind()) {
+    case ValueKind::kNull:
+      out->append("\\N");
+      return;
+    case ValueKind::kInt64:
+      absl::StrAppend(out, value.int64());
+      return;
+    case ValueKind::kText:
+    case ValueKind::kNumeric:
+    case ValueKind::kJson:
+      AppendCopyText(value.str(), out);
+      return;
+    default:
+      AppendCopyText(*value.ToParam(), out);
+  }
+}
+
+std::string CopyTextField(const Value& value) {
+  std::string out;
+  AppendCopyField(value, &out);
+  return out;
+}
+
 }  // namespace hyper::pg

@@ -148,6 +148,16 @@ std::string FormatTimestampMicros(int64_t micros);
 // optional meaning UTC, "+05:30" accepted) into microseconds since the epoch.
 std::optional<int64_t> ParseTimestampMicros(absl::string_view text);
 
+// COPY text format. A field is escaped: backslash, tab, newline and
+// carriage return become \\ \t \n \r; NULL is \N. Fields are separated by
+// a tab and every row ends with a newline.
+// Appends `text` as one escaped field.
+void AppendCopyText(absl::string_view text, std::string* out);
+// Appends `value` as one field, in the text form ToParam() gives.
+void AppendCopyField(const Value& value, std::string* out);
+// The field alone.
+std::string CopyTextField(const Value& value);
+
 }  // namespace hyper::pg
 
 #endif  // HYPER_LIBS_PG_VALUE_H_

@@ -133,5 +133,22 @@ TEST_F(ValueDbTest, InjectionInParametersIsHarmless) {
   EXPECT_EQ(r->rows.size(), 4u);
 }
 
+TEST(CopyTextTest, EscapesTheFourSpecialBytesAndWritesNullAsBackslashN) {
+  EXPECT_EQ(CopyTextField(Value::Text("a\tb\nc\rd\\e")), "a\\tb\\nc\\rd\\\\e");
+  EXPECT_EQ(CopyTextField(Value::Text("\\N")), "\\\\N");  // text, not NULL
+  EXPECT_EQ(CopyTextField(Value::Null()), "\\N");
+  EXPECT_EQ(CopyTextField(Value::Text("")), "");
+  EXPECT_EQ(CopyTextField(Value::Text("\t")), "\\t");
+  EXPECT_EQ(CopyTextField(Value::Text("plain ünï")), "plain ünï");
+  EXPECT_EQ(CopyTextField(Value::Int64(-42)), "-42");
+  EXPECT_EQ(CopyTextField(Value::Bool(true)), "t");
+  EXPECT_EQ(CopyTextField(Value::Double(0.1)), "0.1");
+  EXPECT_EQ(CopyTextField(Value::Bytes(std::string("\0\xff", 2))), "\\\\x00ff");
+  EXPECT_EQ(CopyTextField(Value::Timestamp(0)), "1970-01-01 00:00:00.000000+00");
+  std::string out = "x\t";
+  AppendCopyText("\n\n", &out);
+  EXPECT_EQ(out, "x\t\\n\\n");
+}
+
 }  // namespace
 }  // namespace hyper::pg

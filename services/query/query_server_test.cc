@@ -373,6 +373,45 @@ TEST_F(QueryServerTest, CopyInStreamsRowsWithHostileTextAllOrNothing) {
   EXPECT_EQ(count.count(), 3000);
 }
 
+TEST_F(QueryServerTest, CopyInFailingEarlyWhileTheClientKeepsWriting) {
+  // The server reads ahead while it writes: an error in the first message
+  // must end the call cleanly however many messages are still coming.
+  Sql("CREATE TABLE IF NOT EXISTS tallies (id int8, n int4)");
+  v1::ListModelsRequest reload;
+  reload.set_reload(true);
+  v1::ListModelsResponse models;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::ListModels, reload, &models).ok());
+  for (int bad_at : {0, 3}) {
+    grpc::ClientContext context;
+    v1::CopyInResponse response;
+    auto writer = stub_->CopyIn(&context, &response);
+    for (int m = 0; m < 40; ++m) {
+      v1::CopyInRequest message;
+      if (m == 0) {
+        message.set_model("tallies");
+        message.add_fields("id");
+        message.add_fields("n");
+      }
+      for (int i = 0; i < 500; ++i) {
+        v1::Row* row = message.add_rows();
+        *row->add_values() = Int(m * 500 + i);
+        *row->add_values() = (m == bad_at && i == 7) ? Text("x") : Int(i);
+      }
+      if (!writer->Write(message)) break;  // the server has already answered
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_EQ(status.error_message(),
+              absl::StrCat("rows[", bad_at * 500 + 7, "]: field 'n' is int, got text_value"));
+  }
+  v1::CountRequest c;
+  c.set_model("tallies");
+  v1::CountResponse count;
+  ASSERT_TRUE(Call(&v1::QueryService::Stub::Count, c, &count).ok());
+  EXPECT_EQ(count.count(), 0);
+}
+
 TEST_F(QueryServerTest, ExplainAQueryAndAnAnalyzedWriteThatLeavesNoTrace) {
   v1::ExplainRequest e;
   v1::QueryRequest* q = e.mutable_query();

@@ -1,6 +1,8 @@
 #include "services/query/query_service.h"
 
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -408,47 +410,79 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Execute(grpc::CallbackServerContext*
 }
 
 // Streams CopyIn messages into one COPY ... FROM STDIN. Each message is
-// handled on a blocking worker (COPY holds its connection throughout), and
-// the next read starts only when it is done, so rows stay in order and
-// memory stays bounded by one message. Any error aborts the COPY: no row of
-// the stream is written.
+// checked, encoded and written on a blocking worker (COPY holds its
+// connection throughout), one message at a time and in order, while gRPC
+// reads the next one: at most two messages are in memory. Any error aborts
+// the COPY: no row of the stream is written.
 class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1::CopyInRequest> {
  public:
   CopyInReactor(QueryServiceImpl* service, v1::CopyInResponse* response)
       : service_(service), response_(response), catalog_(service->catalog()) {
-    StartRead(&message_);
+    StartRead(&incoming_);
   }
 
   void OnReadDone(bool ok) override {
-    service_->RunBlocking([this, ok] {
-      if (!ok) {
-        End();
-        return;
-      }
-      absl::Status status = Handle();
-      if (!status.ok()) {
-        Fail(status);
-        return;
-      }
-      StartRead(&message_);
-    });
+    bool read_more;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (failed_) return;  // the read that was outstanding when it failed
+      pending_ = ok;
+      if (busy_) return;  // the worker takes it when it is done
+      read_more = Dispatch();
+    }
+    if (read_more) StartRead(&incoming_);
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Under mu_, with a read result pending and no work running: hands it to
+  // a worker. Returns whether to start the next read (after unlocking).
+  bool Dispatch() {
+    const bool ok = *pending_;
+    pending_.reset();
+    busy_ = true;
+    if (ok) working_.Swap(&incoming_);
+    service_->RunBlocking([this, ok] { Work(ok); });
+    return ok;
+  }
+
+  void Work(bool ok) {
+    if (!ok) {
+      End();  // the stream is over: no read is outstanding
+      return;
+    }
+    absl::Status status = Handle();
+    bool read_more = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!status.ok()) {
+        failed_ = true;
+      } else {
+        busy_ = false;
+        if (pending_.has_value()) read_more = Dispatch();
+      }
+    }
+    if (!status.ok()) {
+      Fail(status);
+      return;
+    }
+    if (read_more) StartRead(&incoming_);
+  }
+
   absl::Status Handle() {
+    const v1::CopyInRequest& message = working_;
     if (!lease_.get()) {
-      if (message_.model().empty()) {
+      if (message.model().empty()) {
         return absl::InvalidArgumentError("model: the first message must name the model");
       }
-      absl::StatusOr<const ModelInfo*> model = catalog_->Get(message_.model());
+      absl::StatusOr<const ModelInfo*> model = catalog_->Get(message.model());
       if (!model.ok()) return model.status();
       model_ = *model;
-      if (message_.fields_size() == 0) {
+      if (message.fields_size() == 0) {
         return absl::InvalidArgumentError("fields: the first message must list the fields");
       }
-      for (const std::string& field : message_.fields()) {
+      for (const std::string& field : message.fields()) {
         const ColumnInfo* column = model_->FindColumn(field);
         if (column == nullptr) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -463,19 +497,18 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
       if (absl::Status begun = lease_->BeginCopy(model_->QuotedTable(), names_); !begun.ok()) {
         return begun;
       }
-    } else if (!message_.model().empty() || message_.fields_size() > 0) {
+    } else if (!message.model().empty() || message.fields_size() > 0) {
       return absl::InvalidArgumentError(
           "model and fields: only the first message may set them");
     }
-    std::vector<std::vector<pg::Value>> rows;
-    rows.reserve(message_.rows_size());
-    for (const v1::Row& row : message_.rows()) {
+    // Straight from the message to COPY text, no row objects between.
+    encoded_.clear();
+    for (const v1::Row& row : message.rows()) {
       if (row.values_size() != static_cast<int>(columns_.size())) {
         return absl::InvalidArgumentError(absl::StrCat(
             "rows[", rows_seen_, "]: has ", row.values_size(), " values for ",
             columns_.size(), " fields"));
       }
-      std::vector<pg::Value> cells;
       for (size_t c = 0; c < columns_.size(); ++c) {
         const v1::Value& v = row.values(static_cast<int>(c));
         if (absl::Status s = CheckValue(v, columns_[c]->type, columns_[c]->name,
@@ -483,12 +516,13 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
             !s.ok()) {
           return s;
         }
-        cells.push_back(ToPg(v));
+        if (c > 0) encoded_.push_back('\t');
+        AppendCopyField(v, &encoded_);
       }
-      rows.push_back(std::move(cells));
+      encoded_.push_back('\n');
       ++rows_seen_;
     }
-    return rows.empty() ? absl::OkStatus() : lease_->PutRows(rows);
+    return lease_->PutCopyData(encoded_);
   }
 
   void End() {
@@ -517,7 +551,16 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
   QueryServiceImpl* service_;
   v1::CopyInResponse* response_;
   std::shared_ptr<const Catalog> catalog_;
-  v1::CopyInRequest message_;
+
+  std::mutex mu_;
+  v1::CopyInRequest incoming_;     // being read by gRPC
+  std::optional<bool> pending_;    // guarded by mu_: a read done, not yet handled
+  bool busy_ = false;              // guarded by mu_: a worker runs Work
+  bool failed_ = false;            // guarded by mu_
+
+  // Used by one worker at a time (Work runs one after another).
+  v1::CopyInRequest working_;
+  std::string encoded_;
   const ModelInfo* model_ = nullptr;
   std::vector<const ColumnInfo*> columns_;
   std::vector<std::string> names_;

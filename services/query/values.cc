@@ -66,6 +66,25 @@ pg::Value ToPg(const v1::Value& v) {
   }
 }
 
+void AppendCopyField(const v1::Value& v, std::string* out) {
+  switch (v.kind_case()) {
+    case v1::Value::kIntValue:
+      absl::StrAppend(out, v.int_value());
+      return;
+    case v1::Value::kTextValue:
+      pg::AppendCopyText(v.text_value(), out);
+      return;
+    case v1::Value::kNumericValue:
+      pg::AppendCopyText(v.numeric_value(), out);
+      return;
+    case v1::Value::kJsonValue:
+      pg::AppendCopyText(v.json_value(), out);
+      return;
+    default:
+      pg::AppendCopyField(ToPg(v), out);
+  }
+}
+
 v1::Value FromPg(const pg::Value& p) {
   v1::Value v;
   switch (p.kind()) {

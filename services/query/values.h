@@ -21,6 +21,9 @@
 namespace hyper::query {
 
 pg::Value ToPg(const v1::Value& value);
+// Appends `value` as one COPY text field, as pg::AppendCopyField(ToPg(value))
+// would, without building the pg::Value for ints and strings.
+void AppendCopyField(const v1::Value& value, std::string* out);
 v1::Value FromPg(const pg::Value& value);
 
 // The text form PostgreSQL accepts for the value; nullopt for NULL (and for
