@@ -511,10 +511,9 @@ class QueryServiceImpl::CopyInReactor final : public grpc::ServerReadReactor<v1:
       }
       for (size_t c = 0; c < columns_.size(); ++c) {
         const v1::Value& v = row.values(static_cast<int>(c));
-        if (absl::Status s = CheckValue(v, columns_[c]->type, columns_[c]->name,
-                                        absl::StrCat("rows[", rows_seen_, "]"));
-            !s.ok()) {
-          return s;
+        if (!ValueFits(v, columns_[c]->type)) {
+          return CheckValue(v, columns_[c]->type, columns_[c]->name,
+                            absl::StrCat("rows[", rows_seen_, "]"));
         }
         if (c > 0) encoded_.push_back('\t');
         AppendCopyField(v, &encoded_);

@@ -749,10 +749,9 @@ absl::StatusOr<std::vector<CompiledWrite>> CompileBulkCreate(
       std::vector<std::string> placeholders;
       for (size_t c = 0; c < columns.size(); ++c) {
         const v1::Value& value = row.values(static_cast<int>(c));
-        if (absl::Status s = CheckValue(value, columns[c]->type, columns[c]->name,
-                                        absl::StrCat("rows[", r, "]"));
-            !s.ok()) {
-          return s;
+        if (!ValueFits(value, columns[c]->type)) {
+          return CheckValue(value, columns[c]->type, columns[c]->name,
+                            absl::StrCat("rows[", r, "]"));
         }
         batch.statement.params.push_back(value);
         placeholders.push_back(absl::StrCat("$", batch.statement.params.size()));

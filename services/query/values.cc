@@ -129,6 +129,12 @@ v1::Value TextToValue(absl::string_view text, v1::ColumnType type) {
 
 absl::Status CheckValue(const v1::Value& value, v1::ColumnType type,
                         absl::string_view field, absl::string_view where) {
+  if (ValueFits(value, type)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(where, ": field '", field, "' is ",
+                                                 TypeName(type), ", got ", KindName(value)));
+}
+
+bool ValueFits(const v1::Value& value, v1::ColumnType type) {
   bool ok = false;
   switch (value.kind_case()) {
     case v1::Value::kNull:
@@ -164,9 +170,7 @@ absl::Status CheckValue(const v1::Value& value, v1::ColumnType type,
       ok = false;
       break;
   }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(where, ": field '", field, "' is ",
-                                                 TypeName(type), ", got ", KindName(value)));
+  return ok;
 }
 
 }  // namespace hyper::query

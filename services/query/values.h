@@ -41,6 +41,8 @@ v1::Value TextToValue(absl::string_view text, v1::ColumnType type);
 // InvalidArgument "<where>: field '<field>' is <type>, got <kind>".
 absl::Status CheckValue(const v1::Value& value, v1::ColumnType type,
                         absl::string_view field, absl::string_view where);
+// CheckValue's test alone, for loops that format `where` only on failure.
+bool ValueFits(const v1::Value& value, v1::ColumnType type);
 
 // "int", "text", ... for messages.
 absl::string_view TypeName(v1::ColumnType type);
