@@ -59,7 +59,7 @@ LocMemCache::Entry* LocMemCache::FindLocked(Shard& shard, absl::string_view key,
     ++shard.stats.expirations;
     return nullptr;
   }
-  shard.lru.splice(shard.lru.begin(), shard.lru, it);
+  it->referenced = true;
   return &*it;
 }
 
@@ -111,9 +111,24 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
     RemoveLocked(shard, shard.index.find(absl::string_view(expired->key))->second);
     ++shard.stats.expirations;
   }
+  // CLOCK: a referenced entry at the old end gets a second chance at the
+  // front. Every pass clears a flag or evicts, so this ends.
+  const Entry* stored = &shard.lru.front();
   while (over() && shard.lru.size() > 1) {
-    RemoveLocked(shard, std::prev(shard.lru.end()));
+    Lru::iterator oldest = std::prev(shard.lru.end());
+    if (&*oldest == stored || oldest->referenced) {
+      oldest->referenced = false;
+      shard.lru.splice(shard.lru.begin(), shard.lru, oldest);
+      continue;
+    }
+    RemoveLocked(shard, oldest);
     ++shard.stats.evictions;
+  }
+  // The new entry goes in front of those just spared, as it would land
+  // behind the hand of a real clock: they are looked at again first.
+  if (&shard.lru.front() != stored) {
+    auto it = shard.index.find(absl::string_view(stored->key));
+    shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   }
 }
 
@@ -128,6 +143,48 @@ absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view ke
   }
   ++shard.stats.hits;
   return entry->value;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
+    const std::vector<std::string>& keys) {
+  const absl::Time now = options_.clock();
+  std::vector<std::optional<std::string>> values(keys.size());
+  Shard* next = keys.empty() ? nullptr : &ShardFor(keys[0]);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Shard& shard = *next;
+    if (i + 1 < keys.size()) {
+      // The next key's slot is likely a cache miss: start loading it now.
+      next = &ShardFor(keys[i + 1]);
+      next->index.prefetch(absl::string_view(keys[i + 1]));
+    }
+    std::lock_guard<std::mutex> lock(shard.mu);
+    const Entry* entry = FindLocked(shard, keys[i], now);
+    if (entry == nullptr) {
+      ++shard.stats.misses;
+    } else {
+      ++shard.stats.hits;
+      values[i] = entry->value;
+    }
+  }
+  return values;
+}
+
+absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+  // As Set for each pair (stopping at the first refused one), with one
+  // clock read for the batch.
+  const absl::Time now = options_.clock();
+  const absl::Time expires = Expiry(now, ttl);
+  for (const auto& [key, value] : entries) {
+    Shard& shard = ShardFor(key);
+    absl::Status status = CheckSize(key, value);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (!status.ok()) {
+      ++shard.stats.errors;
+      return status;
+    }
+    StoreLocked(shard, key, value, expires, now);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,

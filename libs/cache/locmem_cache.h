@@ -5,9 +5,13 @@
 // Each shard gets max_entries / shards and max_bytes / shards (fewer shards
 // are used when max_entries is smaller than `shards`), so the totals never
 // exceed the limits. Expired entries are removed lazily when touched, and are
-// the first to go when a shard needs room; after them the shard's least
-// recently used (a Get refreshes recency) is evicted. LRU order is per shard,
-// so across the whole cache it is approximate.
+// the first to go when a shard needs room; after them the shard evicts by
+// CLOCK (second chance), the approximation of LRU that memory caches use: a
+// hit only marks its entry referenced, and eviction walks from the oldest
+// end, sparing (and moving to the front) an entry marked since it was last
+// passed. A hit thus writes one flag instead of relinking list nodes, which
+// on a cache larger than the CPU's caches are misses of their own. Order is
+// per shard, so across the whole cache it is approximate either way.
 //
 // Example:
 //   LocMemCache cache({.shards = 1, .max_entries = 2});
@@ -63,6 +67,11 @@ class LocMemCache final : public Cache {
   ~LocMemCache() override;
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
+  // One clock read for the batch; each key's index slot is fetched ahead.
+  absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
+      const std::vector<std::string>& keys) override;
+  absl::Status SetMany(const KeyValues& entries,
+                       absl::Duration ttl = absl::ZeroDuration()) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
@@ -79,9 +88,10 @@ class LocMemCache final : public Cache {
     std::string key;
     std::string value;
     absl::Time expires;  // absl::InfiniteFuture() when there is no ttl
+    bool referenced = false;  // hit since eviction last passed it
     size_t size() const { return key.size() + value.size(); }
   };
-  using Lru = std::list<Entry>;  // front = most recently used
+  using Lru = std::list<Entry>;  // front = newest (or spared last)
 
   struct Shard {
     std::mutex mu;

@@ -100,6 +100,51 @@ TEST(LocMemCacheTest, EvictsLeastRecentlyUsedByCount) {
   EXPECT_EQ(cache.stats().entries, 3u);
 }
 
+TEST(LocMemCacheTest, ClockSparesEveryReferencedEntryOnce) {
+  LocMemCache cache({.shards = 1, .max_entries = 4});
+  for (const char* k : {"a", "b", "c", "d"}) ASSERT_TRUE(cache.Set(k, k).ok());
+  // All but c read: c is the one to go, though a and b are older.
+  for (const char* k : {"a", "b", "d"}) EXPECT_TRUE(GetOrDie(cache, k).has_value());
+  ASSERT_TRUE(cache.Set("e", "e").ok());
+  EXPECT_EQ(GetOrDie(cache, "c"), std::nullopt);
+  // The spared entries lost their mark: with nothing read since, the
+  // oldest of them goes next (a, spared first), then b.
+  ASSERT_TRUE(cache.Set("f", "f").ok());
+  ASSERT_TRUE(cache.Set("g", "g").ok());
+  absl::StatusOr<std::vector<std::optional<std::string>>> left =
+      cache.GetMany({"a", "b", "d", "e", "f", "g"});
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ((*left)[0], std::nullopt);
+  EXPECT_EQ((*left)[1], std::nullopt);
+  EXPECT_EQ((*left)[2], "d");
+  EXPECT_EQ((*left)[3], "e");
+  EXPECT_EQ((*left)[4], "f");
+  EXPECT_EQ((*left)[5], "g");
+  EXPECT_EQ(cache.stats().evictions, 3u);
+  EXPECT_EQ(cache.stats().entries, 4u);
+}
+
+TEST(LocMemCacheTest, GetManyAndSetManyCountLikeSingleCalls) {
+  FakeClock clock;
+  LocMemCache cache({.max_value_bytes = 4, .clock = clock.AsFunction()});
+  ASSERT_TRUE(cache.SetMany({{"a", "1"}, {"b", "2"}}, absl::Seconds(10)).ok());
+  absl::Status refused = cache.SetMany({{"c", "3"}, {"d", "too long"}, {"e", "5"}});
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<std::vector<std::optional<std::string>>> got =
+      cache.GetMany({"a", "b", "c", "d", "e", "zz"});
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, (std::vector<std::optional<std::string>>{"1", "2", "3", std::nullopt,
+                                                           std::nullopt, std::nullopt}));
+  CacheStats stats = cache.stats();
+  EXPECT_EQ(stats.hits, 3u);
+  EXPECT_EQ(stats.misses, 3u);
+  EXPECT_EQ(stats.errors, 1u);
+  clock.Advance(absl::Seconds(11));  // the batch's ttl applies to each entry
+  got = cache.GetMany({"a", "b", "c"});
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "3"}));
+}
+
 TEST(LocMemCacheTest, EvictsLeastRecentlyUsedByBytes) {
   // Each entry is 1 + 9 = 10 bytes; 25 bytes hold two.
   LocMemCache cache({.shards = 1, .max_bytes = 25});

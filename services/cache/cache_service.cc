@@ -37,6 +37,10 @@ CacheServiceImpl::CacheServiceImpl(Cache* store, TableVersions* versions,
                                    metrics::Registry* registry)
     : store_(store), versions_(versions), options_(options) {
   static_assert(std::size(kMethodNames) == kMethods);
+  SetMessageAllocatorFor_Get(&get_allocator_);
+  SetMessageAllocatorFor_GetMany(&get_many_allocator_);
+  SetMessageAllocatorFor_Set(&set_allocator_);
+  SetMessageAllocatorFor_SetMany(&set_many_allocator_);
   if (registry == nullptr) return;
   for (int m = 0; m < kMethods; ++m) {
     requests_[m] = registry->AddCounter("hyper_cache_requests_total",
@@ -46,6 +50,10 @@ CacheServiceImpl::CacheServiceImpl(Cache* store, TableVersions* versions,
                                         "Cache service calls that returned an error, by method.",
                                         {{"method", kMethodNames[m]}});
   }
+}
+
+bool CacheServiceImpl::KeyOk(absl::string_view key) const {
+  return !key.empty() && key.size() <= options_.max_key_bytes;
 }
 
 absl::Status CacheServiceImpl::CheckKey(absl::string_view field, absl::string_view key) const {
@@ -61,9 +69,9 @@ absl::Status CacheServiceImpl::CheckKey(absl::string_view field, absl::string_vi
 absl::Status CacheServiceImpl::CheckKeys(
     const google::protobuf::RepeatedPtrField<std::string>& keys) const {
   for (int i = 0; i < keys.size(); ++i) {
-    if (absl::Status status = CheckKey(absl::StrCat("keys[", i, "]"), keys[i]); !status.ok()) {
-      return status;
-    }
+    // The field name is formatted only for a bad key.
+    if (KeyOk(keys[i])) continue;
+    return CheckKey(absl::StrCat("keys[", i, "]"), keys[i]);
   }
   return absl::OkStatus();
 }
@@ -155,9 +163,11 @@ grpc::ServerUnaryReactor* CacheServiceImpl::SetMany(grpc::CallbackServerContext*
   absl::StatusOr<absl::Duration> ttl = Ttl(request->ttl_ms());
   absl::Status status = ttl.status();
   for (int i = 0; status.ok() && i < request->entries_size(); ++i) {
-    status = CheckKey(absl::StrCat("entries[", i, "].key"), request->entries(i).key());
-    if (status.ok()) {
-      status = CheckValue(absl::StrCat("entries[", i, "].value"), request->entries(i).value());
+    const v1::Entry& entry = request->entries(i);
+    if (!KeyOk(entry.key())) {
+      status = CheckKey(absl::StrCat("entries[", i, "].key"), entry.key());
+    } else if (entry.value().size() > options_.max_value_bytes) {
+      status = CheckValue(absl::StrCat("entries[", i, "].value"), entry.value());
     }
   }
   if (status.ok()) {

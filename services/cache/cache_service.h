@@ -24,6 +24,7 @@
 #include "libs/cache/cache.h"
 #include "libs/cache/two_tier_cache.h"
 #include "libs/metrics/metrics.h"
+#include "libs/service/arena_allocator.h"
 #include "proto/hyper/cache/v1/cache.grpc.pb.h"
 #include "services/cache/table_versions.h"
 
@@ -87,6 +88,8 @@ class CacheServiceImpl final : public v1::CacheService::CallbackService {
   enum Method { kGet, kGetMany, kSet, kSetMany, kDelete, kIncr, kGetOrSet, kClear,
                 kStats, kGetVersions, kBumpVersions, kMethods };
 
+  // What CheckKey checks, without an error message to build.
+  bool KeyOk(absl::string_view key) const;
   absl::Status CheckKey(absl::string_view field, absl::string_view key) const;
   // Each of `keys`, named keys[i].
   absl::Status CheckKeys(const google::protobuf::RepeatedPtrField<std::string>& keys) const;
@@ -100,6 +103,11 @@ class CacheServiceImpl final : public v1::CacheService::CallbackService {
   CacheServiceOptions options_;
   std::array<metrics::Counter*, kMethods> requests_{};
   std::array<metrics::Counter*, kMethods> failures_{};
+  // The hot calls' messages live on a per-call arena.
+  service::ArenaAllocator<v1::GetRequest, v1::GetResponse> get_allocator_;
+  service::ArenaAllocator<v1::GetManyRequest, v1::GetManyResponse> get_many_allocator_;
+  service::ArenaAllocator<v1::SetRequest, v1::SetResponse> set_allocator_;
+  service::ArenaAllocator<v1::SetManyRequest, v1::SetManyResponse> set_many_allocator_;
 };
 
 }  // namespace hyper::cache

@@ -1,0 +1,38 @@
+#include "libs/service/arena_allocator.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "proto/hyper/admin/v1/admin.pb.h"
+
+namespace hyper::service {
+namespace {
+
+using Request = ::hyper::admin::v1::GetInfoRequest;
+using Response = ::hyper::admin::v1::ServiceInfo;
+
+TEST(ArenaAllocatorTest, RequestAndResponseShareOneArenaAndOutgrowTheFirstBlock) {
+  ArenaAllocator<Request, Response> allocator;
+  grpc::MessageHolder<Request, Response>* holder = allocator.AllocateMessages();
+  ASSERT_NE(holder->request(), nullptr);
+  ASSERT_NE(holder->response(), nullptr);
+  google::protobuf::Arena* arena = holder->response()->GetArena();
+  ASSERT_NE(arena, nullptr);
+  EXPECT_EQ(holder->request()->GetArena(), arena);
+  // Far more than the first block: the arena grows, the data stays intact.
+  for (int i = 0; i < 2000; ++i) {
+    auto* endpoint = holder->response()->add_endpoints();
+    endpoint->set_name("grpc");
+    endpoint->set_address(std::string(40, static_cast<char>('a' + i % 26)));
+    EXPECT_EQ(endpoint->GetArena(), arena);
+  }
+  EXPECT_GT(arena->SpaceUsed(), 2000u * 40u);
+  EXPECT_EQ(holder->response()->endpoints(1999).address(), std::string(40, 'a' + 1999 % 26));
+  // Parsing into the request works like any message.
+  Request parsed;
+  EXPECT_TRUE(holder->request()->ParseFromString(parsed.SerializeAsString()));
+  holder->Release();
+}
+
+}  // namespace
+}  // namespace hyper::service
