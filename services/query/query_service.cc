@@ -66,6 +66,7 @@ QueryServiceImpl::QueryServiceImpl(pg::Pool* pool, pg::Executor* executor,
       cache_(cache),
       stats_(std::move(stats)),
       catalog_(std::make_shared<const Catalog>(std::move(catalog))) {
+  SetMessageAllocatorFor_Query(&query_allocator_);
   for (int i = 0; i < blocking_threads; ++i) {
     workers_.emplace_back([this] {
       while (true) {
@@ -139,10 +140,7 @@ void QueryServiceImpl::RunQuery(std::shared_ptr<CompiledQuery> plan, v1::ResultF
         auto finish = [plan, format, response, done](
                           const pg::Result& main_result,
                           const std::vector<pg::Result>& prefetched) {
-          absl::StatusOr<v1::QueryResponse> built =
-              BuildQueryResponse(*plan, main_result, prefetched, format);
-          if (built.ok()) *response = std::move(*built);
-          done(built.status());
+          done(BuildQueryResponse(*plan, main_result, prefetched, format, response));
         };
         if (plan->prefetch.empty()) {
           finish(*main, {});
@@ -600,13 +598,12 @@ absl::StatusOr<BatchOp> CompileOperation(const Catalog& catalog, const v1::Opera
       out.read = [plan, format](const std::vector<pg::Result>& r,
                                 const std::vector<pg::Result>& prefetched,
                                 v1::OperationResult* result) {
-        absl::StatusOr<v1::QueryResponse> built =
-            BuildQueryResponse(*plan, r[0], prefetched, format);
-        if (built.ok()) {
-          *result->mutable_query() = std::move(*built);
-        } else {
-          result->set_code(static_cast<int>(built.status().code()));
-          result->set_message(std::string(built.status().message()));
+        absl::Status built =
+            BuildQueryResponse(*plan, r[0], prefetched, format, result->mutable_query());
+        if (!built.ok()) {
+          result->clear_query();
+          result->set_code(static_cast<int>(built.code()));
+          result->set_message(std::string(built.message()));
         }
       };
       return out;

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "libs/pg/executor.h"
 #include "libs/pg/pool.h"
+#include "libs/service/arena_allocator.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
 #include "services/query/catalog.h"
 #include "services/query/query_cache.h"
@@ -122,6 +123,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // bump), so the reply never precedes the bump.
   void AfterWrite(std::vector<std::string> models, std::function<void()> reply);
 
+  // The Query reply (often many rows) is built on the call's arena.
+  service::ArenaAllocator<v1::QueryRequest, v1::QueryResponse> query_allocator_;
   pg::Pool* pool_;
   pg::Executor* executor_;
   QueryCache* cache_;

@@ -102,15 +102,15 @@ void WriteJsonRow(json::JsonWriter& w, const v1::Row& row,
 
 }  // namespace
 
-absl::StatusOr<v1::QueryResponse> BuildQueryResponse(
-    const CompiledQuery& compiled, const pg::Result& main,
-    const std::vector<pg::Result>& prefetched, v1::ResultFormat format) {
+absl::Status BuildQueryResponse(const CompiledQuery& compiled, const pg::Result& main,
+                                const std::vector<pg::Result>& prefetched,
+                                v1::ResultFormat format, v1::QueryResponse* out) {
   if (static_cast<int64_t>(main.rows.size()) > kMaxRows) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "limit: the result has more than ", kMaxRows,
         " rows; use a limit and keyset pagination (after)"));
   }
-  v1::QueryResponse response;
+  v1::QueryResponse& response = *out;
   for (const v1::Column& c : compiled.columns) *response.add_columns() = c;
   for (const RelatedBlock& block : compiled.related) {
     v1::ColumnList& list = (*response.mutable_related_columns())[block.path];
@@ -184,8 +184,8 @@ absl::StatusOr<v1::QueryResponse> BuildQueryResponse(
   }
 
   if (format == v1::JSON) {
-    std::string out;
-    json::JsonWriter w(&out);
+    std::string json;
+    json::JsonWriter w(&json);
     w.StartArray();
     for (const v1::Row& row : response.rows()) {
       WriteJsonRow(w, row, response.columns(), response, "");
@@ -195,9 +195,9 @@ absl::StatusOr<v1::QueryResponse> BuildQueryResponse(
       return absl::InternalError("a text value in the result is not valid UTF-8");
     }
     response.clear_rows();
-    response.set_json(std::move(out));
+    response.set_json(std::move(json));
   }
-  return response;
+  return absl::OkStatus();
 }
 
 }  // namespace hyper::query

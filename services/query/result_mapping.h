@@ -24,12 +24,13 @@ pg::Statement ToPg(const SqlStatement& statement,
 // The distinct non-NULL parent keys a prefetch needs, in row order.
 std::vector<v1::Value> PrefetchKeys(const PrefetchPlan& plan, const pg::Result& parents);
 
-// Builds the response of a compiled query from its main result and, in the
-// order of compiled.prefetch, each prefetch's result. RESOURCE_EXHAUSTED
-// when the result is over kMaxRows.
-absl::StatusOr<v1::QueryResponse> BuildQueryResponse(
-    const CompiledQuery& compiled, const pg::Result& main,
-    const std::vector<pg::Result>& prefetched, v1::ResultFormat format);
+// Builds into *response (empty; it may live on the call's arena) the reply
+// of a compiled query from its main result and, in the order of
+// compiled.prefetch, each prefetch's result. RESOURCE_EXHAUSTED when the
+// result is over kMaxRows.
+absl::Status BuildQueryResponse(const CompiledQuery& compiled, const pg::Result& main,
+                                const std::vector<pg::Result>& prefetched,
+                                v1::ResultFormat format, v1::QueryResponse* response);
 
 // Rows of a RETURNING (or Execute) result with their columns.
 void AppendRows(const pg::Result& result, google::protobuf::RepeatedPtrField<v1::Column>* columns,
