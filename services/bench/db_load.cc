@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -31,8 +32,9 @@ v1::Filter KeyEquals(int64_t key) {
 // Starts one call of a pk, range or update suite.
 class CallStarter {
  public:
-  CallStarter(const DbLoadOptions& options, v1::QueryService::Stub* stub)
-      : options_(options), stub_(stub), rng_(12345) {}
+  CallStarter(const DbLoadOptions& options,
+              std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs)
+      : options_(options), stubs_(std::move(stubs)), rng_(12345) {}
 
   void operator()(std::function<void(const grpc::Status&)> done) {
     struct Call {
@@ -44,6 +46,7 @@ class CallStarter {
     };
     auto call = std::make_shared<Call>();
     auto finish = [call, done = std::move(done)](grpc::Status status) { done(status); };
+    v1::QueryService::Stub* stub = stubs_[next_stub_++ % stubs_.size()].get();
     if (options_.suite == "update") {
       call->update.set_model("pgbench_accounts");
       *call->update.mutable_filter() = KeyEquals(RandomKey());
@@ -52,7 +55,7 @@ class CallStarter {
       a->mutable_expression()->set_field("abalance");
       a->mutable_expression()->set_op(v1::ADD);
       *a->mutable_expression()->mutable_value() = Int(1);
-      stub_->async()->Update(&call->context, &call->update, &call->update_response,
+      stub->async()->Update(&call->context, &call->update, &call->update_response,
                              std::move(finish));
       return;
     }
@@ -68,7 +71,7 @@ class CallStarter {
     } else {
       *call->query.mutable_filter() = KeyEquals(RandomKey());
     }
-    stub_->async()->Query(&call->context, &call->query, &call->query_response,
+    stub->async()->Query(&call->context, &call->query, &call->query_response,
                           std::move(finish));
   }
 
@@ -79,7 +82,8 @@ class CallStarter {
   }
 
   const DbLoadOptions& options_;
-  v1::QueryService::Stub* stub_;
+  std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs_;
+  std::atomic<size_t> next_stub_{0};
   std::mutex mu_;
   std::mt19937_64 rng_;
 };
@@ -209,9 +213,15 @@ absl::StatusOr<DbLoadResult> RunDbLoad(const DbLoadOptions& options) {
   if (options.in_flight < 1 || options.accounts < 1 || options.rows < 1) {
     return absl::InvalidArgumentError("in_flight, accounts and rows: must be >= 1");
   }
-  auto stub = v1::QueryService::NewStub(SharedChannel(options.address));
-  if (options.suite == "copy") return RunCopy(options, stub.get());
-  CallStarter starter(options, stub.get());
+  if (options.connections < 1 || options.connections > 256) {
+    return absl::InvalidArgumentError("connections: must be between 1 and 256");
+  }
+  std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs;
+  for (int i = 0; i < options.connections; ++i) {
+    stubs.push_back(v1::QueryService::NewStub(SharedChannel(options.address, i)));
+  }
+  if (options.suite == "copy") return RunCopy(options, stubs[0].get());
+  CallStarter starter(options, std::move(stubs));
   return RunLoad({.in_flight = options.in_flight, .duration = options.duration},
                  [&starter](std::function<void(const grpc::Status&)> done) {
                    starter(std::move(done));

@@ -30,6 +30,7 @@ struct DbLoadOptions {
   absl::Duration duration = absl::Seconds(10);
   int64_t accounts = 1000000;    // pgbench_accounts rows (scale * 100,000)
   int64_t rows = 1000000;        // copy suite: rows to send
+  int connections = 1;           // gRPC channels the calls are spread over
 };
 
 // operations counts rows for copy, successful calls otherwise.

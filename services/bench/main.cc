@@ -33,6 +33,8 @@ ABSL_FLAG(std::string, suite, "pk", "db suites, comma-separated: pk, range, upda
 ABSL_FLAG(int, concurrency, 64, "db: calls in flight.");
 ABSL_FLAG(int64_t, accounts, 1000000, "db: rows in pgbench_accounts (scale x 100000).");
 ABSL_FLAG(int64_t, rows, 1000000, "db copy: rows to send.");
+ABSL_FLAG(int, query_connections, 1,
+          "db: TCP connections (gRPC channels) the calls in flight are spread over.");
 // explain
 ABSL_FLAG(int64_t, posts, 50000, "explain: posts to seed (comments 5x, votes 4x, users 1,000).");
 ABSL_FLAG(int, repeat, 5, "explain: EXPLAIN ANALYZE runs per query; the median is kept.");
@@ -80,9 +82,10 @@ constexpr char kUsage[] = R"(hyper bench: benchmarks against Hyper's services
       reported. --save-baseline writes the baseline (timestamp, database without
       credentials, seed size, per-query results).
   bench db --query_addr=H:P --suite=pk[,range,update,copy] [--concurrency=64] [--duration=10s]
+           [--query_connections=1]
       Load suites against the query service: ops/s and p50/p90/p99/p99.9.
   bench cache --cache_addr=H:P [--suite=get,set,mix] [--concurrency=50] [--batch=1]
-              [--keys=100000] [--value_bytes=3] [--duration=10s]
+              [--keys=100000] [--value_bytes=3] [--duration=10s] [--cache_connections=1]
       GET/SET mixes against the cache service (one key a call, or GetMany/SetMany of
       --batch keys): keys/s and per-call p50/p90/p99/p99.9.
   bench http --url=http://H:P [--routes=/plaintext,/json] [--connections=64] [--threads=2]
@@ -220,6 +223,7 @@ int RunDb() {
                          .duration = absl::GetFlag(FLAGS_duration),
                          .accounts = absl::GetFlag(FLAGS_accounts),
                          .rows = absl::GetFlag(FLAGS_rows),
+                         .connections = absl::GetFlag(FLAGS_query_connections),
                      });
                    },
                    hyper::bench::FormatResult);
