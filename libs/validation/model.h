@@ -356,9 +356,33 @@ class Model {
   // Writes `value` as a JSON object with every declared field, in declaration
   // order.
   void Write(const T& value, json::JsonWriter* w) const {
-    w->StartObject();
-    for (const auto& f : fields_) f->Write(value, w);
-    w->EndObject();
+    json::JsonWriter::Members m(w);
+    char* p = m.start();
+    for (const WriteStep& step : write_steps_) {
+      const json::JsonWriter::Name& key = *step.key;
+      switch (step.kind) {
+        case WriteStep::kInt:
+          p = m.Int(p, key, value.*step.int_member);
+          break;
+        case WriteStep::kFloat:
+          p = m.Double(p, key, value.*step.float_member);
+          break;
+        case WriteStep::kBool:
+          p = m.Bool(p, key, value.*step.bool_member);
+          break;
+        case WriteStep::kString: {
+          const std::string& s = value.*step.string_member;
+          if (step.optional && s.empty()) break;  // absent
+          p = m.String(p, key, s);
+          break;
+        }
+        case WriteStep::kOther:
+          step.field->Write(value, m.Pause(p));
+          p = m.Resume();
+          break;
+      }
+    }
+    m.Finish(p);
   }
   std::string ToJson(const T& value) const {
     std::string out;
@@ -408,7 +432,7 @@ class Model {
   static constexpr size_t kNotFound = ~size_t{0};
 
   struct FieldBase {
-    FieldBase(absl::string_view n, bool r) : name(n), required(r) {}
+    FieldBase(absl::string_view n, bool r) : name(n), key(n), required(r) {}
     virtual ~FieldBase() = default;
     virtual void Read(simdjson::dom::element json, T* out,
                       internal::ErrorContext& ctx) const = 0;
@@ -416,6 +440,7 @@ class Model {
     virtual void Write(const T& value, json::JsonWriter* w) const = 0;
     virtual absl::Status status() const = 0;
     std::string name;
+    json::JsonWriter::Name key;  // `name` escaped once for writing
     bool required;
   };
 
@@ -433,7 +458,7 @@ class Model {
     }
     void Write(const T& value, json::JsonWriter* w) const override {
       if (Absent(value.*member)) return;
-      w->Key(this->name);
+      w->Key(this->key);
       type.Write(value.*member, w);
     }
     absl::Status status() const override { return type.status(); }
@@ -458,6 +483,26 @@ class Model {
     }
     fields_.push_back(
         std::make_unique<Field<Type>>(name, required, member, std::move(type)));
+    WriteStep step;
+    step.field = fields_.back().get();
+    step.key = &step.field->key;
+    step.optional = !required;
+    if constexpr (std::is_same_v<Type, IntType>) {
+      step.kind = WriteStep::kInt;
+      step.int_member = member;
+    } else if constexpr (std::is_same_v<Type, FloatType>) {
+      step.kind = WriteStep::kFloat;
+      step.float_member = member;
+    } else if constexpr (std::is_same_v<Type, BoolType>) {
+      step.kind = WriteStep::kBool;
+      step.bool_member = member;
+    } else if constexpr (std::is_same_v<Type, StringType>) {
+      step.kind = WriteStep::kString;
+      step.string_member = member;
+    } else {
+      step.kind = WriteStep::kOther;
+    }
+    write_steps_.push_back(step);
     return *this;
   }
 
@@ -478,7 +523,24 @@ class Model {
     return kNotFound;
   }
 
+  // How Write() puts one field: scalars straight through
+  // JsonWriter::Members (a switch, no virtual call), anything else (objects,
+  // arrays) through the field's own Write.
+  struct WriteStep {
+    enum Kind : uint8_t { kInt, kFloat, kBool, kString, kOther };
+    Kind kind = kOther;
+    bool optional = false;
+    const FieldBase* field = nullptr;
+    const json::JsonWriter::Name* key = nullptr;  // field->key
+    union {  // the member of the kind; none for kOther
+      int64_t T::*int_member = nullptr;
+      double T::*float_member;
+      bool T::*bool_member;
+      std::string T::*string_member;
+    };
+  };
   std::vector<std::unique_ptr<FieldBase>> fields_;
+  std::vector<WriteStep> write_steps_;
   absl::Status status_;
 };
 

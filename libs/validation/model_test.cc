@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -233,6 +234,115 @@ TEST(ModelTest, JsonRoundTrip) {
                         R"("address":{"city":"X","zip":"12345"},)"
                         R"("items":[{"sku":"S","quantity":1}]})", &again),
             (std::vector<FieldError>{{"homepage", "not an http(s) URL"}}));
+}
+
+// Order as Model::Write should give it, through the writer's plain calls.
+void WritePlain(const Item& item, json::JsonWriter& w) {
+  w.StartObject();
+  w.Key("sku"), w.String(item.sku);
+  w.Key("quantity"), w.Int(item.quantity);
+  if (!item.email.empty()) w.Key("email"), w.String(item.email);
+  if (!item.sizes.empty()) {
+    w.Key("sizes"), w.StartArray();
+    for (int64_t s : item.sizes) w.Int(s);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void WritePlain(const Order& o, json::JsonWriter& w) {
+  w.StartObject();
+  w.Key("id"), w.Int(o.id);
+  w.Key("email"), w.String(o.email);
+  w.Key("total"), w.Double(o.total);
+  w.Key("gift"), w.Bool(o.gift);
+  if (!o.status.empty()) w.Key("status"), w.String(o.status);
+  if (!o.homepage.empty()) w.Key("homepage"), w.String(o.homepage);
+  w.Key("address"), w.StartObject();
+  w.Key("city"), w.String(o.address.city);
+  w.Key("zip"), w.String(o.address.zip);
+  w.EndObject();
+  w.Key("items"), w.StartArray();
+  for (const Item& item : o.items) WritePlain(item, w);
+  w.EndArray();
+  if (!o.tags.empty()) {
+    w.Key("tags"), w.StartArray();
+    for (const std::string& t : o.tags) w.String(t);
+    w.EndArray();
+  }
+  if (!o.grid.empty()) {
+    w.Key("grid"), w.StartArray();
+    for (const auto& row : o.grid) {
+      w.StartArray();
+      for (int64_t v : row) w.Int(v);
+      w.EndArray();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+TEST(ModelTest, WriteMatchesThePlainWriterCalls) {
+  std::mt19937_64 rng(5);
+  const std::vector<std::string> strings = {
+      "", "a", "ann@example.com", "K\xC3\xB6ln", "</script>&<b>", "tab\there \"q\" \\",
+      "\x01\x1f\x7f", "\xE2\x80\xA8", "bad \xC0\xAF utf-8", std::string(600, 'x'),
+      std::string(300, 'y') + "\n" + std::string(300, 'z'), "\xF0\x9F\x98\x80"};
+  const double doubles[] = {0, -0.0, 12.5, 0.1, 1e21, 1.0 / 3, 87.5, -1e-7, 1e300};
+  auto str = [&] { return strings[rng() % strings.size()]; };
+  for (int round = 0; round < 3000; ++round) {
+    Order o;
+    o.id = static_cast<int64_t>(rng());
+    o.email = str();
+    o.total = doubles[rng() % 9];
+    o.gift = rng() % 2;
+    o.status = str();
+    o.homepage = str();
+    o.address = {str(), str()};
+    for (size_t i = rng() % 4; i > 0; --i) {
+      Item item{str(), static_cast<int64_t>(rng() % 200) - 100, str(), {}};
+      for (size_t j = rng() % 3; j > 0; --j) item.sizes.push_back(static_cast<int64_t>(rng()));
+      o.items.push_back(item);
+    }
+    for (size_t i = rng() % 3; i > 0; --i) o.tags.push_back(str());
+    for (size_t i = rng() % 3; i > 0; --i) o.grid.push_back({static_cast<int64_t>(rng() % 9)});
+    const bool script_safe = round % 2 == 1;
+    std::string want, got;
+    json::JsonWriter plain(&want, {.script_safe = script_safe});
+    json::JsonWriter model(&got, {.script_safe = script_safe});
+    plain.StartArray();
+    model.StartArray();
+    for (int copy = 0; copy < 2; ++copy) {  // commas between models too
+      WritePlain(o, plain);
+      OrderModel().Write(o, &model);
+    }
+    plain.EndArray();
+    model.EndArray();
+    ASSERT_EQ(got, want) << "round " << round;
+    ASSERT_EQ(model.ok(), plain.ok()) << "round " << round;
+  }
+}
+
+TEST(ModelTest, LongFieldNamesAreWritten) {
+  struct S {
+    int64_t n = 0;
+    std::string s;
+    bool b = false;
+  };
+  const std::string name40(40, 'n'), name700(700, 'm');
+  Model<S> model;
+  model.Required(name40, &S::n, Int())
+      .Required(name700, &S::s, String())
+      .Required("b", &S::b, Bool());
+  const S value{-5, std::string(1000, 's'), true};
+  std::string want;
+  json::JsonWriter w(&want);
+  w.StartObject();
+  w.Key(name40), w.Int(-5);
+  w.Key(name700), w.String(value.s);
+  w.Key("b"), w.Bool(true);
+  w.EndObject();
+  EXPECT_EQ(model.ToJson(value), want);
 }
 
 TEST(ModelTest, BadDeclarationsAreReported) {
