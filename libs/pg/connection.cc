@@ -9,6 +9,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -17,11 +18,36 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 
 namespace hyper::pg {
 namespace {
 
 constexpr absl::string_view kSqlStatePayload = "type.hyper.dev/pg.sqlstate";
+
+bool IsWordChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
+
+// Whether `sql` may share a sync segment (one implicit transaction) with
+// its neighbours in a pipeline: a SELECT with no locking clause (no word
+// FOR at all, to be safe). Reads that share a segment cost the server one
+// transaction and one flush instead of one each, which is most of the
+// pipeline's gain; writes keep a segment of their own so that a batch of
+// unrelated callers never holds row locks for each other.
+bool SharesSegment(absl::string_view sql) {
+  sql = absl::StripLeadingAsciiWhitespace(sql);
+  if (sql.size() < 7 || !absl::StartsWithIgnoreCase(sql, "select") ||
+      IsWordChar(sql[6])) {
+    return false;
+  }
+  for (size_t i = 0; i + 3 <= sql.size(); ++i) {
+    if ((sql[i] | 0x20) == 'f' && (sql[i + 1] | 0x20) == 'o' &&
+        (sql[i + 2] | 0x20) == 'r' && (i == 0 || !IsWordChar(sql[i - 1])) &&
+        (i + 3 == sql.size() || !IsWordChar(sql[i + 3]))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // Parameters in the shape libpq wants; the strings live here.
 struct Params {
@@ -40,16 +66,18 @@ struct Params {
   int size() const { return static_cast<int>(pointers.size()); }
   const char* const* values() const { return pointers.data(); }
 
-  std::vector<std::optional<std::string>> texts;
-  std::vector<Oid> types;
-  std::vector<const char*> pointers;
+  // Inline for the usual handful of parameters: no allocation for them.
+  absl::InlinedVector<std::optional<std::string>, 8> texts;
+  absl::InlinedVector<Oid, 8> types;
+  absl::InlinedVector<const char*, 8> pointers;
 };
 
-std::string CacheKey(absl::string_view sql, const std::vector<Oid>& types) {
-  std::string key(sql);
-  key.push_back('\0');
-  for (Oid t : types) absl::StrAppend(&key, t, ",");
-  return key;
+// The statement cache's key for `sql` with parameter `types`, built in *key
+// (whose capacity is reused: no allocation once it is large enough).
+void CacheKey(absl::string_view sql, absl::Span<const Oid> types, std::string* key) {
+  key->assign(sql.data(), sql.size());
+  key->push_back('\0');
+  for (Oid t : types) absl::StrAppend(key, t, ",");
 }
 
 absl::string_view Field(const PGresult* result, int code) {
@@ -307,8 +335,9 @@ void Connection::FlushDeallocations() {
 }
 
 absl::StatusOr<std::string> Connection::Prepare(absl::string_view sql,
-                                                const std::vector<Oid>& types) {
-  std::string key = CacheKey(sql, types);
+                                                absl::Span<const Oid> types) {
+  std::string key;
+  CacheKey(sql, types, &key);
   auto it = index_.find(key);
   if (it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -328,7 +357,7 @@ absl::StatusOr<std::string> Connection::Prepare(absl::string_view sql,
     return s;
   }
   PQclear(res);
-  lru_.push_front(CacheEntry{std::move(key), name});
+  lru_.push_front(CacheEntry{std::move(key), name, SharesSegment(sql)});
   index_[lru_.front().key] = lru_.begin();
   cache_stats_.size = lru_.size();
   return name;
@@ -380,7 +409,8 @@ absl::StatusOr<Result> Connection::Exec(absl::string_view sql,
         PQtransactionStatus(conn_) == PQTRANS_IDLE) {
       std::vector<Oid> types;
       for (const Value& v : params) types.push_back(v.ParamType());
-      std::string key = CacheKey(sql, types);
+      std::string key;
+      CacheKey(sql, types, &key);
       auto it = index_.find(key);
       if (it != index_.end() && *SqlStateOf(out.status()) != "26000") {
         pending_deallocate_.push_back(it->second->name);
@@ -403,30 +433,6 @@ struct Op {
   int index;        // statement index; -1 for control/sync
   std::string key;  // cache key, for kPrepare
 };
-
-bool IsWordChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
-
-// Whether `sql` may share a sync segment (one implicit transaction) with
-// its neighbours in a pipeline: a SELECT with no locking clause (no word
-// FOR at all, to be safe). Reads that share a segment cost the server one
-// transaction and one flush instead of one each, which is most of the
-// pipeline's gain; writes keep a segment of their own so that a batch of
-// unrelated callers never holds row locks for each other.
-bool SharesSegment(absl::string_view sql) {
-  sql = absl::StripLeadingAsciiWhitespace(sql);
-  if (sql.size() < 7 || !absl::StartsWithIgnoreCase(sql, "select") ||
-      IsWordChar(sql[6])) {
-    return false;
-  }
-  for (size_t i = 0; i + 3 <= sql.size(); ++i) {
-    if ((sql[i] | 0x20) == 'f' && (sql[i + 1] | 0x20) == 'o' &&
-        (sql[i + 2] | 0x20) == 'r' && (i == 0 || !IsWordChar(sql[i - 1])) &&
-        (i + 3 == sql.size() || !IsWordChar(sql[i + 3]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::Status DeadlineError(bool sent) {
   return absl::DeadlineExceededError(
@@ -491,54 +497,62 @@ void Connection::PipelinePass(const std::vector<Statement>& statements,
   };
 
   if (atomic) send_control("BEGIN");
-  bool open_segment = false;
+  bool last_shares = false;  // the previous statement may share its segment
   for (size_t k = 0; k < send.size() && send_ok; ++k) {
     const size_t i = send[k];
     const Statement& st = statements[i];
-    if (!open_segment) segment_size.push_back(0);
-    segment_of[i] = static_cast<int>(segment_size.size()) - 1;
-    ++segment_size.back();
     Params params(st.params);
-    if (options_.statement_cache_capacity <= 0) {
-      send_ok = PQsendQueryParams(conn_, st.sql.c_str(), params.size(),
-                                  params.types.data(), params.values(), nullptr,
-                                  nullptr, 0);
-    } else {
-      std::string key = CacheKey(st.sql, params.types);
-      std::string name;
-      auto it = index_.find(key);
+    // The cached statement, found (or made) first: it knows whether the
+    // SQL may share a segment.
+    const CacheEntry* cached = nullptr;
+    bool prepare = false;
+    if (options_.statement_cache_capacity > 0) {
+      CacheKey(st.sql, params.types, &key_scratch_);
+      auto it = index_.find(key_scratch_);
       if (it != index_.end()) {
         lru_.splice(lru_.begin(), lru_, it->second);
         ++cache_stats_.hits;
-        name = lru_.front().name;
       } else {
         ++cache_stats_.misses;
         MakeRoom();
-        name = absl::StrCat("hs_", next_statement_++);
-        send_ok = PQsendPrepare(conn_, name.c_str(), st.sql.c_str(),
-                                params.size(), params.types.data());
-        if (!send_ok) break;
-        lru_.push_front(CacheEntry{key, name});
-        index_[key] = lru_.begin();
+        lru_.push_front(CacheEntry{key_scratch_, absl::StrCat("hs_", next_statement_++),
+                                   SharesSegment(st.sql)});
+        index_[lru_.front().key] = lru_.begin();
         cache_stats_.size = lru_.size();
-        ops.push_back(Op{OpKind::kPrepare, static_cast<int>(i), key});
+        prepare = true;
       }
-      send_ok = PQsendQueryPrepared(conn_, name.c_str(), params.size(),
-                                    params.values(), nullptr, nullptr, 0);
+      cached = &lru_.front();
+    }
+    const bool shares = cached != nullptr ? cached->shares_segment : SharesSegment(st.sql);
+    // A sync ends the open segment unless this statement may join it.
+    const bool joins = !atomic && share_segments && k > 0 && last_shares && shares;
+    if (!atomic && k > 0 && !joins) send_sync();
+    if (!joins) segment_size.push_back(0);
+    segment_of[i] = static_cast<int>(segment_size.size()) - 1;
+    ++segment_size.back();
+    last_shares = shares;
+    if (cached == nullptr) {
+      send_ok = send_ok && PQsendQueryParams(conn_, st.sql.c_str(), params.size(),
+                                             params.types.data(), params.values(), nullptr,
+                                             nullptr, 0);
+    } else {
+      if (prepare) {
+        send_ok = send_ok && PQsendPrepare(conn_, cached->name.c_str(), st.sql.c_str(),
+                                           params.size(), params.types.data());
+        if (!send_ok) {
+          Forget(cached->key);  // never sent, so never created
+          break;
+        }
+        ops.push_back(Op{OpKind::kPrepare, static_cast<int>(i), cached->key});
+      }
+      send_ok = send_ok && PQsendQueryPrepared(conn_, cached->name.c_str(), params.size(),
+                                               params.values(), nullptr, nullptr, 0);
     }
     if (!send_ok) break;
     ops.push_back(Op{OpKind::kExec, static_cast<int>(i), {}});
-    if (atomic) continue;
-    open_segment = share_segments && k + 1 < send.size() && SharesSegment(st.sql) &&
-                   SharesSegment(statements[send[k + 1]].sql);
-    if (!open_segment) send_sync();
   }
-  if (atomic) {
-    send_control("COMMIT");
-    send_sync();
-  } else if (send_ok && (ops.empty() || ops.back().kind != OpKind::kSync)) {
-    send_sync();
-  }
+  if (atomic) send_control("COMMIT");
+  send_sync();
 
   // Deadlines: the server may run any statement not yet answered (in a
   // shared segment nothing is flushed before the sync), so when the

@@ -47,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libs/pg/options.h"
 #include "libs/pg/value.h"
 
@@ -197,6 +198,7 @@ class Connection {
   struct CacheEntry {
     std::string key;
     std::string name;
+    bool shares_segment;  // a plain SELECT (see ExecPipelined)
   };
   // A statement as sent in a pipeline.
   struct Sent;
@@ -205,9 +207,8 @@ class Connection {
 
   absl::Status CheckUsable() const;
   // The cached statement name for `sql` + `types`, preparing it when
-  // missing (blocking). Sets *prepared_now.
-  absl::StatusOr<std::string> Prepare(absl::string_view sql,
-                                      const std::vector<Oid>& types);
+  // missing (blocking).
+  absl::StatusOr<std::string> Prepare(absl::string_view sql, absl::Span<const Oid> types);
   void Forget(const std::string& key);
   // Evicts down to capacity - 1 and queues DEALLOCATEs.
   void MakeRoom();
@@ -245,6 +246,7 @@ class Connection {
   std::list<CacheEntry> lru_;
   std::unordered_map<std::string, std::list<CacheEntry>::iterator> index_;
   std::vector<std::string> pending_deallocate_;
+  std::string key_scratch_;  // reused to build cache keys without allocating
   uint64_t next_statement_ = 0;
   StatementCacheStats cache_stats_;
 

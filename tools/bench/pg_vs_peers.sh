@@ -10,6 +10,9 @@
 #   ours/seq  libs/pg pg_load --mode=sequential (one statement per round trip)
 #   ours/pipe libs/pg pg_load --mode=pipelined (DEPTH statements in flight)
 #   psycopg   psycopg 3, prepared, the same sequential loop (/usr/bin/python3)
+#   pgbench/pipe  pgbench's own pipeline mode (\startpipeline ... \endpipeline)
+#             with DEPTH statements, each with its own random aid: what libpq
+#             pipelining can do on this server, the peer for ours/pipe
 # Prints ops/s and the ratio of each to pgbench. The machine is shared and
 # noisy: compare numbers from one run only.
 # Env: BAZEL (default `bazel`) to pick e.g. a private --output_base.
@@ -55,6 +58,18 @@ echo "pgbench -i -s $SCALE ..." >&2
 
 tps_pgbench="$("$PGBENCH" -n -S -M prepared -c 1 -T "$SECONDS_PER_RUN" "$URL" 2>/dev/null |
   sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')"
+# pgbench's pipeline: DEPTH random keys, then DEPTH statements, one sync.
+PIPE_SCRIPT="$(mktemp)"
+{
+  for i in $(seq "$DEPTH"); do echo "\\set a$i random(1, $((SCALE * 100000)))"; done
+  echo '\startpipeline'
+  for i in $(seq "$DEPTH"); do echo "SELECT abalance FROM pgbench_accounts WHERE aid = :a$i;"; done
+  echo '\endpipeline'
+} >"$PIPE_SCRIPT"
+pgbench_pipe="$("$PGBENCH" -n -f "$PIPE_SCRIPT" -M prepared -c 1 -T "$SECONDS_PER_RUN" "$URL" 2>/dev/null |
+  sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' |
+  awk -v d="$DEPTH" '{ printf "%.0f", $1 * d }')"
+rm -f "$PIPE_SCRIPT"
 ours_seq="$("$PG_LOAD" --url="$URL" --mode=sequential --seconds="$SECONDS_PER_RUN" | awk '{print $2}')"
 ours_pipe="$("$PG_LOAD" --url="$URL" --mode=pipelined --depth="$DEPTH" --seconds="$SECONDS_PER_RUN" | awk '{print $2}')"
 psycopg="$(/usr/bin/python3 - "$URL" "$SECONDS_PER_RUN" <<'PY'
@@ -78,6 +93,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 printf '%-34s %12s %10s\n' "client (1 connection)" "ops/s" "vs pgbench"
 printf '%-34s %12.0f %10s\n' "pgbench -S -M prepared -c 1" "$tps_pgbench" "1.00x"
 printf '%-34s %12.0f %10s\n' "libs/pg sequential" "$ours_seq" "$(ratio "$ours_seq" "$tps_pgbench")"
+printf '%-34s %12.0f %10s\n' "pgbench pipeline (depth $DEPTH)" "$pgbench_pipe" "$(ratio "$pgbench_pipe" "$tps_pgbench")"
 printf '%-34s %12.0f %10s\n' "libs/pg pipelined (depth $DEPTH)" "$ours_pipe" "$(ratio "$ours_pipe" "$tps_pgbench")"
 printf '%-34s %12.0f %10s\n' "psycopg 3 sequential (prepared)" "$psycopg" "$(ratio "$psycopg" "$tps_pgbench")"
 printf 'ours/psycopg sequential: %s\n' "$(ratio "$ours_seq" "$psycopg")"
+printf 'ours/pgbench pipelined: %s\n' "$(ratio "$ours_pipe" "$pgbench_pipe")"
