@@ -8,8 +8,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "libs/templates/bench_page_testing.h"
 #include "gtest/gtest.h"
@@ -65,6 +67,33 @@ TEST(TemplatesTest, RenderAppendsToTheCallersBuffer) {
   EXPECT_EQ(out,
             "prefix|<html><body><header>&lt;b&gt;Tom&lt;/b&gt;</header>\n"
             "\n<main>1 &lt; 2</main></body></html>\n");
+}
+
+TEST(TemplatesTest, LargePagesAppendExactlyToAnyBuffer) {
+  // ctemplate writes through Render's own emitter, which makes room in *out
+  // ahead and trims it after: outputs larger than that room, buffers with
+  // text, with spare capacity and without.
+  const std::string dir = TempDir() + "/large";
+  std::filesystem::create_directories(dir);
+  WriteFile(dir + "/rows.tpl", "{{%AUTOESCAPE context=\"HTML\"}}{{#ROW}}<li>{{V}}</li>{{/ROW}}");
+  Templates templates({.root = dir});
+  for (int rows : {0, 1, 40, 5000}) {
+    SCOPED_TRACE(rows);
+    Dictionary data;
+    std::string expected;
+    for (int i = 0; i < rows; ++i) {
+      data.AddSection("ROW")->SetValue("V", absl::StrCat("<", i, ">", std::string(i % 50, 'x')));
+      absl::StrAppend(&expected, "<li>&lt;", i, "&gt;", std::string(i % 50, 'x'), "</li>");
+    }
+    EXPECT_EQ(MustRender(templates, "rows.tpl", data), expected);
+    std::string prefixed = "prefix";
+    ASSERT_TRUE(templates.Render("rows.tpl", data, &prefixed).ok());
+    EXPECT_EQ(prefixed, "prefix" + expected);
+    std::string roomy = "x";
+    roomy.reserve(1 << 20);
+    ASSERT_TRUE(templates.Render("rows.tpl", data, &roomy).ok());
+    EXPECT_EQ(roomy, "x" + expected);
+  }
 }
 
 TEST(TemplatesTest, EscapesHostileStringsInEveryHtmlContext) {
@@ -174,6 +203,29 @@ TEST(TemplatesTest, SyntaxErrorNamesTemplateAndLine) {
   absl::Status modifier = templates.Load("bad_modifier.tpl");
   EXPECT_EQ(modifier.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(modifier.message(), HasSubstr("bad_modifier.tpl:4: "));
+}
+
+TEST(TemplatesTest, MarkerErrorsNameTheirLines) {
+  const std::string dir = TempDir() + "/markers";
+  std::filesystem::create_directories(dir);
+  const std::string pragma = "{{%AUTOESCAPE context=\"HTML\"}}\n";
+  const std::pair<const char*, const char*> cases[] = {
+      {"a\n{{#A}}\nb\n{{#B}}\n{{/A}}\n", "m.tpl:6: {{/A}} closes section B opened on line 5"},
+      {"a\n\nb {{V\n", "m.tpl:4: '{{' is never closed by '}}'"},
+      {"{{!multi\nline}}\n{{}}\n", "m.tpl:4: empty marker"},
+      {"{{/A}}", "m.tpl:2: {{/A}} closes no open section"},
+      {"\n{{V:x_foo=a:none}}", "m.tpl:3: {{V:x_foo=a:none}}: the :none modifier"},
+      {"{{=| |=}}", "m.tpl:2: custom delimiters"},
+      {"x{{%AUTOESCAPE context=\"HTML\"}}", "m.tpl:2: a pragma must be the first thing"},
+  };
+  for (const auto& [body, message] : cases) {
+    SCOPED_TRACE(body);
+    WriteFile(dir + "/m.tpl", pragma + body);
+    Templates templates({.root = dir});
+    const absl::Status status = templates.Load("m.tpl");
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr(message));
+  }
 }
 
 TEST(TemplatesTest, EvictsLeastRecentlyUsedByBytes) {

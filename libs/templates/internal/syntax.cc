@@ -1,6 +1,7 @@
 #include "libs/templates/internal/syntax.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,8 +9,8 @@
 
 #include <ctemplate/template.h>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace hyper::templates::internal {
 namespace {
@@ -27,52 +28,62 @@ struct Cut {
   std::vector<std::string> open;    // sections open at that point
 };
 
-struct Scan {
-  absl::Status status;
-  std::vector<Cut> cuts;
-};
-
-Scan ScanMarkers(absl::string_view name, absl::string_view text) {
-  Scan scan;
-  if (text.substr(0, kPragma.size()) != kPragma) {
-    scan.status = Error(name, 1,
-                        "a template must begin with {{%AUTOESCAPE context=\"HTML\"}} "
-                        "(or JAVASCRIPT, CSS, JSON, XML): Hyper renders only "
-                        "auto-escaped templates");
-    return scan;
+// Where "cc" (a pair of `c`) next starts at or after `pos`, or npos.
+size_t FindPair(absl::string_view text, size_t pos, char c) {
+  while (pos < text.size()) {
+    const void* found = std::memchr(text.data() + pos, c, text.size() - pos);
+    if (found == nullptr) break;
+    const size_t i = static_cast<size_t>(static_cast<const char*>(found) - text.data());
+    if (i + 1 < text.size() && text[i + 1] == c) return i;
+    pos = i + 1;
   }
-  std::vector<std::pair<std::string, int>> open;  // section, line opened
+  return absl::string_view::npos;
+}
+
+// Checks the markers; with `cuts`, also records every place a prefix may be
+// cut (only LocateCompileError needs them). Line numbers are counted only
+// for an error or a cut.
+absl::Status ScanMarkers(absl::string_view name, absl::string_view text, std::vector<Cut>* cuts) {
+  if (text.substr(0, kPragma.size()) != kPragma) {
+    return Error(name, 1,
+                 "a template must begin with {{%AUTOESCAPE context=\"HTML\"}} "
+                 "(or JAVASCRIPT, CSS, JSON, XML): Hyper renders only "
+                 "auto-escaped templates");
+  }
+  auto line_at = [&text](size_t pos) {
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
+  };
+  absl::InlinedVector<std::pair<absl::string_view, size_t>, 8> open;  // section, where opened
   size_t pos = 0;
-  int line = 1;
+  int cut_line = 1;  // the line at `pos`, kept only with `cuts`
   auto advance_to = [&](size_t end) {
-    for (size_t i = pos; i < end; ++i) {
-      if (text[i] != '\n') continue;
-      Cut cut{i + 1, line, {}};
-      for (const auto& [section, unused] : open) cut.open.push_back(section);
-      scan.cuts.push_back(std::move(cut));
-      ++line;
+    if (cuts != nullptr) {
+      for (size_t i = pos; i < end; ++i) {
+        if (text[i] != '\n') continue;
+        Cut cut{i + 1, cut_line, {}};
+        for (const auto& [section, unused] : open) cut.open.emplace_back(section);
+        cuts->push_back(std::move(cut));
+        ++cut_line;
+      }
     }
     pos = end;
   };
   while (true) {
-    const size_t start = text.find("{{", pos);
+    const size_t start = FindPair(text, pos, '{');
     if (start == absl::string_view::npos) {
       advance_to(text.size());
       break;
     }
     advance_to(start);
-    const int marker_line = line;
-    const size_t end = text.find("}}", start + 2);
+    const size_t end = FindPair(text, start + 2, '}');
     if (end == absl::string_view::npos) {
-      scan.status = Error(name, marker_line, "'{{' is never closed by '}}'");
-      return scan;
+      return Error(name, line_at(start), "'{{' is never closed by '}}'");
     }
     const absl::string_view body = text.substr(start + 2, end - start - 2);
-    line += static_cast<int>(std::count(body.begin(), body.end(), '\n'));
+    if (cuts != nullptr) cut_line += static_cast<int>(std::count(body.begin(), body.end(), '\n'));
     pos = end + 2;
     if (body.empty()) {
-      scan.status = Error(name, marker_line, "empty marker '{{}}'");
-      return scan;
+      return Error(name, line_at(start), "empty marker '{{}}'");
     }
     const absl::string_view rest = body.substr(1);
     switch (body[0]) {
@@ -81,48 +92,46 @@ Scan ScanMarkers(absl::string_view name, absl::string_view text) {
         break;
       case '%':
         if (start != 0) {
-          scan.status = Error(name, marker_line, "a pragma must be the first thing in the template");
-          return scan;
+          return Error(name, line_at(start), "a pragma must be the first thing in the template");
         }
         break;
       case '=':
-        scan.status = Error(name, marker_line, "custom delimiters ({{=...=}}) are not supported");
-        return scan;
+        return Error(name, line_at(start), "custom delimiters ({{=...=}}) are not supported");
       case '#':
-        open.emplace_back(std::string(rest), marker_line);
+        open.emplace_back(rest, start);
         break;
       case '/':
         if (open.empty()) {
-          scan.status = Error(name, marker_line, absl::StrCat("{{/", rest, "}} closes no open section"));
-          return scan;
+          return Error(name, line_at(start), absl::StrCat("{{/", rest, "}} closes no open section"));
         }
         if (open.back().first != rest) {
-          scan.status = Error(name, marker_line,
-                              absl::StrCat("{{/", rest, "}} closes section ", open.back().first,
-                                           " opened on line ", open.back().second));
-          return scan;
+          return Error(name, line_at(start),
+                       absl::StrCat("{{/", rest, "}} closes section ", open.back().first,
+                                    " opened on line ", line_at(open.back().second)));
         }
         open.pop_back();
         break;
-      default: {
-        std::vector<absl::string_view> parts = absl::StrSplit(body, ':');
-        for (size_t i = 1; i < parts.size(); ++i) {
-          const absl::string_view modifier = parts[i].substr(0, parts[i].find('='));
-          if (modifier == "none") {
-            scan.status = Error(name, marker_line,
-                                absl::StrCat("{{", body, "}}: the :none modifier would emit ", parts[0],
-                                             " unescaped; auto-escaping cannot be turned off"));
-            return scan;
+      default:
+        // NAME:modifier[=value]:...; each ':' starts a modifier.
+        for (size_t colon = body.find(':'); colon != absl::string_view::npos;) {
+          const size_t next = body.find(':', colon + 1);
+          const absl::string_view part = body.substr(
+              colon + 1, next == absl::string_view::npos ? absl::string_view::npos : next - colon - 1);
+          if (part.substr(0, part.find('=')) == "none") {
+            return Error(name, line_at(start),
+                         absl::StrCat("{{", body, "}}: the :none modifier would emit ",
+                                      body.substr(0, body.find(':')),
+                                      " unescaped; auto-escaping cannot be turned off"));
           }
+          colon = next;
         }
-      }
     }
   }
   if (!open.empty()) {
-    scan.status = Error(name, open.back().second,
-                        absl::StrCat("section ", open.back().first, " is never closed"));
+    return Error(name, line_at(open.back().second),
+                 absl::StrCat("section ", open.back().first, " is never closed"));
   }
-  return scan;
+  return absl::OkStatus();
 }
 
 bool Compiles(absl::string_view text) {
@@ -134,12 +143,12 @@ bool Compiles(absl::string_view text) {
 }  // namespace
 
 absl::Status CheckTemplateText(absl::string_view name, absl::string_view text) {
-  return ScanMarkers(name, text).status;
+  return ScanMarkers(name, text, /*cuts=*/nullptr);
 }
 
 absl::Status LocateCompileError(absl::string_view name, absl::string_view text) {
-  Scan scan = ScanMarkers(name, text);
-  if (!scan.status.ok()) return scan.status;
+  std::vector<Cut> cuts;
+  if (absl::Status status = ScanMarkers(name, text, &cuts); !status.ok()) return status;
   auto prefix_compiles = [&](const Cut& cut) {
     std::string prefix(text.substr(0, cut.end));
     for (auto it = cut.open.rbegin(); it != cut.open.rend(); ++it) {
@@ -149,17 +158,17 @@ absl::Status LocateCompileError(absl::string_view name, absl::string_view text) 
   };
   // The first cut whose prefix fails: an error, once in, stays in every
   // longer prefix. No failing cut means the error is on the last line.
-  size_t lo = 0, hi = scan.cuts.size();
+  size_t lo = 0, hi = cuts.size();
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (prefix_compiles(scan.cuts[mid])) {
+    if (prefix_compiles(cuts[mid])) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  const int line = lo < scan.cuts.size()
-                       ? scan.cuts[lo].line
+  const int line = lo < cuts.size()
+                       ? cuts[lo].line
                        : static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
                              (text.empty() || text.back() == '\n' ? 0 : 1);
   return Error(name, std::max(line, 1),
