@@ -1,14 +1,17 @@
 // ArenaAllocator: a gRPC callback-API message allocator that puts each
 // call's request and response on one protobuf arena whose first block lives
 // inside the per-call holder. Parsing a request of many strings and building
-// a response of many messages then costs one allocation per call instead of
-// one per field, and everything is freed at once when the call ends.
+// a response of many messages then costs no allocation per field, and
+// everything is freed at once when the call ends. Holders are recycled
+// (their arena reset), so a call that fits the first block allocates
+// nothing at all.
 //
 // Example (in a CallbackService's constructor):
 //   SetMessageAllocatorFor_GetMany(&get_many_allocator_);
 //   ...
 //   service::ArenaAllocator<v1::GetManyRequest, v1::GetManyResponse>
 //       get_many_allocator_;
+// The allocator must outlive the server's calls (a service member does).
 #ifndef HYPER_LIBS_SERVICE_ARENA_ALLOCATOR_H_
 #define HYPER_LIBS_SERVICE_ARENA_ALLOCATOR_H_
 
@@ -16,26 +19,56 @@
 #include <grpcpp/support/message_allocator.h>
 
 #include <cstddef>
+#include <mutex>
+#include <vector>
 
 namespace hyper::service {
 
 template <typename Request, typename Response>
 class ArenaAllocator final : public grpc::MessageAllocator<Request, Response> {
  public:
-  grpc::MessageHolder<Request, Response>* AllocateMessages() override { return new Holder(); }
+  ArenaAllocator() = default;
+  ArenaAllocator(const ArenaAllocator&) = delete;
+  ArenaAllocator& operator=(const ArenaAllocator&) = delete;
+  ~ArenaAllocator() override {
+    for (Holder* holder : free_) delete holder;
+  }
+
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        Holder* holder = free_.back();
+        free_.pop_back();
+        return holder;
+      }
+    }
+    return new Holder(this);
+  }
+
+  // Holders kept for reuse now (for tests).
+  size_t free_holders() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return free_.size();
+  }
 
  private:
   // Enough for the requests and responses of typical calls; larger ones
-  // grow the arena from the heap.
+  // grow the arena from the heap until the call ends.
   static constexpr size_t kFirstBlockBytes = 4096;
+  // More idle holders than this are freed: a burst does not pin memory.
+  static constexpr size_t kMaxFree = 256;
 
   class Holder final : public grpc::MessageHolder<Request, Response> {
    public:
-    Holder() : arena_(Options(first_block_)) {
-      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
-      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    explicit Holder(ArenaAllocator* owner) : owner_(owner), arena_(Options(first_block_)) {
+      CreateMessages();
     }
-    void Release() override { delete this; }
+    void Release() override {
+      arena_.Reset();  // keeps the first block, frees what grew past it
+      CreateMessages();
+      owner_->Recycle(this);
+    }
 
    private:
     static google::protobuf::ArenaOptions Options(char* block) {
@@ -44,9 +77,28 @@ class ArenaAllocator final : public grpc::MessageAllocator<Request, Response> {
       options.initial_block_size = kFirstBlockBytes;
       return options;
     }
+    void CreateMessages() {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    }
+    ArenaAllocator* owner_;
     alignas(std::max_align_t) char first_block_[kFirstBlockBytes];
     google::protobuf::Arena arena_;
   };
+
+  void Recycle(Holder* holder) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (free_.size() < kMaxFree) {
+        free_.push_back(holder);
+        return;
+      }
+    }
+    delete holder;
+  }
+
+  mutable std::mutex mu_;
+  std::vector<Holder*> free_;  // guarded by mu_
 };
 
 }  // namespace hyper::service

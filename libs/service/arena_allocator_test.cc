@@ -1,6 +1,7 @@
 #include "libs/service/arena_allocator.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "proto/hyper/admin/v1/admin.pb.h"
@@ -32,6 +33,26 @@ TEST(ArenaAllocatorTest, RequestAndResponseShareOneArenaAndOutgrowTheFirstBlock)
   Request parsed;
   EXPECT_TRUE(holder->request()->ParseFromString(parsed.SerializeAsString()));
   holder->Release();
+  EXPECT_EQ(allocator.free_holders(), 1u);
+
+  // The next call gets the same holder back, with fresh, empty messages on
+  // the reset arena.
+  grpc::MessageHolder<Request, Response>* again = allocator.AllocateMessages();
+  EXPECT_EQ(again, holder);
+  EXPECT_EQ(allocator.free_holders(), 0u);
+  EXPECT_EQ(again->response()->endpoints_size(), 0);
+  EXPECT_EQ(again->response()->GetArena(), again->request()->GetArena());
+  again->response()->set_service("cache");
+  EXPECT_EQ(again->response()->service(), "cache");
+  again->Release();
+}
+
+TEST(ArenaAllocatorTest, KeepsAtMostABoundedNumberOfIdleHolders) {
+  ArenaAllocator<Request, Response> allocator;
+  std::vector<grpc::MessageHolder<Request, Response>*> held;
+  for (int i = 0; i < 300; ++i) held.push_back(allocator.AllocateMessages());
+  for (auto* h : held) h->Release();
+  EXPECT_EQ(allocator.free_holders(), 256u);
 }
 
 }  // namespace
