@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -23,11 +27,14 @@ namespace routing_internal {
 // ("/gitignore" "/templates" -> "/gitignore/templates"), and texts, dispatch
 // bytes and StaticKeys live in pools. Find() reads only the flat form.
 //
-// A lookup is a chain of dependent steps, so what counts is how soon each
-// step knows the next node's address. Computing it from an index (not
-// loading a pointer) and choosing static children with predictable branches
-// (not a vector compare whose result feeds the address) each took the
-// five-parameter benchmark down by about a third.
+// A lookup is a chain of dependent steps, and the CPU runs the work of
+// several steps at once where it can, so what counts is how soon each step
+// knows the next node's address and the next position in the path, and how
+// many instructions a step takes. Hence: children as pointers (one load to
+// the next node), static children chosen by a predictable scan rather than
+// a vector compare whose result feeds the address, a parameter's end found
+// with one 16-byte compare, nodes with one kind of child taken in a loop
+// without recursion, and no state kept in memory across steps (see Found).
 
 enum class Kind : uint8_t { kStatic, kInt, kParam, kCatchAll };
 
@@ -36,7 +43,13 @@ struct Route {
   std::string method;
   uint32_t handler_id;
   std::string pattern;
-  std::vector<std::string> names;  // parameter names in pattern order
+  // Parameter names in pattern order, in Tree::names: Find() copies them
+  // into Params as they are.
+  std::vector<absl::string_view> names;
+  // Whether `names` are those of the parameter nodes on the way here
+  // (FlatNode::name), which the walk has written already. Not when another
+  // pattern named a shared parameter first: "/a/{x}/b" and "/a/{y}/c".
+  bool names_in_nodes = false;
 };
 
 // The routes of one pattern shape.
@@ -48,6 +61,9 @@ struct Endpoint {
 
 struct BuildNode {
   std::string text;  // static nodes: the unit, e.g. "/users"
+  // Parameter nodes: the name that the first pattern through it gave (in
+  // Tree::names), and its slot in Params.
+  absl::string_view name;
   uint8_t param_index = 0;
   uint32_t routes = 0;  // routes at or below this node
   std::vector<std::unique_ptr<BuildNode>> statics;
@@ -57,52 +73,93 @@ struct BuildNode {
   std::unique_ptr<Endpoint> endpoint;
 };
 
-// How Find() recognises one static child without touching the child's node:
-// its text's first 8 bytes (zero-padded) compared under `mask` with one
-// load of the path, then the rest of the text if longer.
+// How Find() recognises one static child without touching the child's node.
+// The path's next 8 bytes, with '/' past its end (Head()), are compared under
+// `mask` with `head`: the text and the '/' that must follow it when shorter
+// than 8 bytes (the end of the path reads as '/'), else its first 8 bytes.
+// That decides alone for most texts (kHeadOnly), and one more load for
+// most others (kTail). 32 bytes, so that a scan steps by a shift.
 struct StaticKey {
+  enum Check : uint32_t {
+    // Under 8 bytes and not ending in '/' (the empty segment of "/a/"), so
+    // that `head` also shows that the path does not stop within the text:
+    // a '/' read past its end is not a byte of the text.
+    kHeadOnly,
+    // 8 to 15 bytes: `tail` is the last 7 and the '/' after them.
+    kTail,
+    kRest,  // the others: KeyRestMatches()
+  };
   uint64_t head = 0;
-  uint64_t mask = 0;  // the first min(size, 8) bytes
-  const char* text = nullptr;  // Tree::texts[text_offset]
+  uint64_t mask = 0;  // the first min(size + 1, 8) bytes
+  union {
+    uint64_t tail = 0;  // kTail
+    const char* text;   // kRest: in Tree::texts
+  };
   uint32_t size = 0;
-  uint32_t text_offset = 0;
+  Check check = kRest;
 };
+static_assert(sizeof(StaticKey) == 32);
 
 enum ChildKind : uint8_t {
   kHasStatics = 1,
   kHasInt = 2,
   kHasParam = 4,
   kHasCatchAll = 8,
+  // With kHasStatics: more than kScanLimit of them, which Find() dispatches
+  // on a byte rather than scanning.
+  kManyStatics = 16,
 };
 
-// 64 bytes, so that a step of Find() reads one cache line.
+// Up to this many static children are scanned: the CPU predicts which
+// child matches and runs ahead, where a vector compare would make the next
+// node's address wait for the key byte. Measured faster on both one
+// repeated path and a random mix of the GitHub table.
+constexpr uint32_t kScanLimit = 32;
+
+// 64 bytes, so that a step of Find() reads one cache line. Children are
+// pointers rather than indices: a step's next node is then one load (and an
+// add) away, where an index also needed a shift and an add, on the chain of
+// dependent steps that a lookup is.
 struct alignas(64) FlatNode {
   // The byte after the '/' of each static child's text ('/' for the empty
-  // segment), at Tree::index[index_offset]; searched by vector compare when
-  // a node has too many static children for a scan of `keys`.
+  // segment); searched by vector compare when a node has too many static
+  // children for a scan of `keys`.
   const char* index = nullptr;
-  const StaticKey* keys = nullptr;  // static children: Tree::keys[index_offset]
+  const StaticKey* keys = nullptr;  // one per static child
   const Endpoint* endpoint = nullptr;
-  uint32_t index_offset = 0;
-  uint32_t first_static = 0;  // the statics are nodes [first, first + num)
+  const FlatNode* statics = nullptr;  // the first static child; the rest follow
+  // The int, plain and catch-all children that exist, in this order.
+  const FlatNode* params = nullptr;
+  // Parameter nodes: the parameter's name, as the first pattern through
+  // here gave it, and its slot in Params. The walk writes both.
+  absl::string_view name;
   uint32_t num_statics = 0;
-  uint32_t int_child = 0;  // 0: none (node 0 is the root, nobody's child)
-  uint32_t param_child = 0;
-  uint32_t catch_all = 0;
-  uint32_t param_index = 0;  // parameter nodes: slot in Params
-  uint8_t kinds = 0;         // which children exist: bits of ChildKind
-  // The Params slots of int_child and param_child, saving a load from them.
-  uint8_t int_slot = 0;
-  uint8_t param_slot = 0;
+  uint8_t kinds = 0;  // which children exist: bits of ChildKind
+  uint8_t slot = 0;
 };
 static_assert(sizeof(FlatNode) == 64);
 
+// A FlatNode's links as indices while Flatten() grows the arrays; Add()
+// turns them into the pointers.
+struct FlatLinks {
+  uint32_t keys = 0;  // into Tree::index and Tree::keys
+  uint32_t statics = 0;
+  uint32_t params = 0;
+};
+
 struct Tree {
   BuildNode root;
+  // Every route's parameter names, where Route::names can view them for
+  // as long as the Router lives.
+  std::set<std::string, std::less<>> names;
   std::vector<FlatNode> nodes;  // nodes[0] is the root
+  std::vector<FlatLinks> links;  // parallel to `nodes`
   std::string texts;
   std::string index;  // FlatNode::index of all nodes, each padded to 16
   std::vector<StaticKey> keys;  // parallel to `index`
+  // Where each key's text starts in `texts`, parallel to `keys`: the pool
+  // moves while it grows, so Router::Add() sets StaticKey::text at the end.
+  std::vector<uint32_t> text_offsets;
 };
 
 }  // namespace routing_internal
@@ -112,8 +169,10 @@ namespace {
 using routing_internal::BuildNode;
 using routing_internal::ChildKind;
 using routing_internal::Endpoint;
+using routing_internal::FlatLinks;
 using routing_internal::FlatNode;
 using routing_internal::Kind;
+using routing_internal::kScanLimit;
 using routing_internal::Route;
 using routing_internal::StaticKey;
 using routing_internal::Tree;
@@ -185,8 +244,10 @@ absl::Status ParseParam(absl::string_view pattern, absl::string_view segment,
   return absl::OkStatus();
 }
 
+// Splits `pattern` into units; `names` (views into `pattern`) receives its
+// parameter names.
 absl::Status ParsePattern(absl::string_view pattern, std::vector<Unit>* units,
-                          std::vector<std::string>* names) {
+                          std::vector<absl::string_view>* names) {
   if (pattern.empty() || pattern[0] != '/') {
     return PatternError(pattern, "must start with '/'");
   }
@@ -231,7 +292,7 @@ absl::Status ParsePattern(absl::string_view pattern, std::vector<Unit>* units,
                                                   Params::kMaxParams,
                                                   " parameters"));
       }
-      names->emplace_back(param.text);
+      names->push_back(param.text);
       units->push_back(param);
     } else if (size_t brace = segment.find_first_of("{}");
                brace != absl::string_view::npos) {
@@ -253,7 +314,8 @@ absl::Status ParsePattern(absl::string_view pattern, std::vector<Unit>* units,
   }
 }
 
-BuildNode* Child(BuildNode* n, const Unit& unit, uint8_t param_index) {
+BuildNode* Child(BuildNode* n, const Unit& unit, uint8_t param_index,
+                 absl::string_view name) {
   if (unit.kind == Kind::kStatic) {
     for (const auto& child : n->statics) {
       if (child->text == unit.text) return child.get();
@@ -269,6 +331,7 @@ BuildNode* Child(BuildNode* n, const Unit& unit, uint8_t param_index) {
   if (slot == nullptr) {
     slot = std::make_unique<BuildNode>();
     slot->param_index = param_index;
+    slot->name = name;
   }
   return slot.get();
 }
@@ -304,14 +367,12 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
                      return x->routes > y->routes;
                    });
   uint32_t first = static_cast<uint32_t>(t->nodes.size());
-  {
-    FlatNode& f = t->nodes[self];
-    f.endpoint = b.endpoint.get();
-    f.num_statics = static_cast<uint32_t>(statics.size());
-    f.first_static = first;
-    f.index_offset = static_cast<uint32_t>(t->index.size());
-  }
+  t->nodes[self].endpoint = b.endpoint.get();
+  t->nodes[self].num_statics = static_cast<uint32_t>(statics.size());
+  t->links[self].statics = first;
+  t->links[self].keys = static_cast<uint32_t>(t->index.size());
   t->nodes.resize(first + statics.size());
+  t->links.resize(t->nodes.size());
   for (size_t i = 0; i < statics.size(); ++i) {
     const BuildNode* c = statics[i];
     t->index.push_back(c->text.size() > 1 ? c->text[1] : '/');
@@ -322,40 +383,57 @@ void Flatten(const BuildNode& b, uint32_t self, Tree* t) {
       t->texts += c->text;
     }
     StaticKey k;
-    k.text_offset = static_cast<uint32_t>(offset);
     k.size = static_cast<uint32_t>(t->texts.size() - offset);
-    size_t head = std::min<size_t>(k.size, 8);
-    std::memcpy(&k.head, t->texts.data() + offset, head);
+    // The text's first 15 bytes and, when it is shorter, the '/' that must
+    // follow it.
+    char bytes[16] = {};
+    std::memcpy(bytes, t->texts.data() + offset, std::min<size_t>(k.size, 15));
+    if (k.size < 16) bytes[k.size] = '/';
+    k.check = k.size >= 16                 ? StaticKey::kRest
+              : k.size >= 8                ? StaticKey::kTail
+              : bytes[k.size - 1] != '/' ? StaticKey::kHeadOnly
+                                           : StaticKey::kRest;
+    const size_t head = std::min<size_t>(k.size + 1, 8);
+    std::memcpy(&k.head, bytes, head);
     k.mask = head == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * head)) - 1;
+    if (k.check == StaticKey::kTail) {
+      std::memcpy(&k.tail, bytes + k.size - 7, 8);
+    }
     t->keys.push_back(k);
+    t->text_offsets.push_back(static_cast<uint32_t>(offset));
     statics[i] = c;  // where the run ends
   }
   t->index.resize((t->index.size() + 15) / 16 * 16, '\0');
   t->keys.resize(t->index.size());
+  t->text_offsets.resize(t->index.size());
   for (size_t i = 0; i < statics.size(); ++i) {
     Flatten(*statics[i], first + static_cast<uint32_t>(i), t);
   }
-  const std::pair<const BuildNode*, uint32_t FlatNode::*> params[] = {
-      {b.int_child.get(), &FlatNode::int_child},
-      {b.param_child.get(), &FlatNode::param_child},
-      {b.catch_all.get(), &FlatNode::catch_all},
-  };
-  for (const auto& [child, field] : params) {
+  // The parameter children, next to each other: one link for all.
+  const BuildNode* params[] = {b.int_child.get(), b.param_child.get(),
+                               b.catch_all.get()};
+  const uint32_t first_param = static_cast<uint32_t>(t->nodes.size());
+  t->links[self].params = first_param;
+  uint32_t at = first_param;
+  for (const BuildNode* child : params) {
     if (child == nullptr) continue;
-    uint32_t at = static_cast<uint32_t>(t->nodes.size());
     t->nodes.emplace_back();
-    t->nodes[at].param_index = child->param_index;
-    t->nodes[self].*field = at;
-    Flatten(*child, at, t);
+    t->links.emplace_back();
+    t->nodes[at].name = child->name;
+    t->nodes[at].slot = child->param_index;
+    ++at;
+  }
+  at = first_param;
+  for (const BuildNode* child : params) {
+    if (child != nullptr) Flatten(*child, at++, t);
   }
   FlatNode& f = t->nodes[self];
   f.kinds = static_cast<uint8_t>(
       (f.num_statics != 0 ? ChildKind::kHasStatics : 0) |
-      (f.int_child != 0 ? ChildKind::kHasInt : 0) |
-      (f.param_child != 0 ? ChildKind::kHasParam : 0) |
-      (f.catch_all != 0 ? ChildKind::kHasCatchAll : 0));
-  if (b.int_child != nullptr) f.int_slot = b.int_child->param_index;
-  if (b.param_child != nullptr) f.param_slot = b.param_child->param_index;
+      (f.num_statics > kScanLimit ? ChildKind::kManyStatics : 0) |
+      (b.int_child != nullptr ? ChildKind::kHasInt : 0) |
+      (b.param_child != nullptr ? ChildKind::kHasParam : 0) |
+      (b.catch_all != nullptr ? ChildKind::kHasCatchAll : 0));
 }
 
 // ---- Lookup --------------------------------------------------------------
@@ -386,13 +464,12 @@ inline bool Equal(const char* a, const char* b, size_t n) {
   return n == 0 || *a == *b;
 }
 
-// The state of one lookup. Walk() copies the fields it loops on into
-// locals: stores into `out` could otherwise alias them and force reloads.
+// The state of one lookup. Walk() copies `begin` and `end` into locals:
+// stores into `out` could otherwise alias them and force reloads.
 struct Lookup {
-  const FlatNode* nodes;
-  const char* begin;       // the path
+  const char* begin;  // the path
   const char* end;
-  Param* out;  // raw parameter values by index
+  Param* out;  // names and raw values of the parameters, by slot
 };
 
 // True if [p, end), non-empty, is ASCII digits with an optional leading '-'
@@ -415,195 +492,314 @@ bool IsInt64(const char* p, const char* end) {
           std::memcmp(p, "9223372036854775808", kMax.size()) == 0);
 }
 
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "StaticKey::head and Head() assume little-endian loads");
-
-// The 8 bytes at p, zero past `end` (p < end), without reading outside
-// [begin, end).
-inline uint64_t Head(const char* p, const char* begin, const char* end) {
-  if (end - p >= 8) return Load<uint64_t>(p);
-  if (end - begin >= 8) {
-    return Load<uint64_t>(end - 8) >> (8 * (8 - (end - p)));
-  }
-  uint64_t w = 0;
-  for (int i = 0; i < end - p; ++i) {
-    w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  }
-  return w;
-}
-
-// Whether the static child `k` is the text at p, ending at a unit boundary;
-// `head` is Head(p). Texts hold no zero byte, so a head match of a text of
-// at most 8 bytes also proves that the path is long enough.
-inline bool KeyMatches(const StaticKey& k, uint64_t head, const char* p,
-                       const char* end) {
-  if ((head & k.mask) != k.head) return false;
-  size_t n = k.size;
-  if (n > 8) {
-    if (static_cast<size_t>(end - p) < n) return false;
-    if (n <= 16 ? Load<uint64_t>(p + n - 8) != Load<uint64_t>(k.text + n - 8)
-                : !Equal(p + 8, k.text + 8, n - 8)) {
-      return false;
-    }
-  }
-  return p + n == end || p[n] == '/';
-}
-
-// The index among n's static children of the one whose text starts
-// [p, end) (p < end, *p == '/') and ends at a unit boundary; -1 if none.
-inline int FindStatic(const FlatNode& n, const char* p, const char* begin,
-                      const char* end) {
-  const uint64_t head = Head(p, begin, end);
-  const StaticKey* const keys = n.keys;
-  if (n.num_statics <= 32) {
-    // A scalar scan: the CPU predicts which child matches and runs ahead,
-    // where a vector compare would make the next node's address wait for
-    // the key byte. Measured faster on both one repeated path and a random
-    // mix of the GitHub table.
-    for (uint32_t i = 0; i < n.num_statics; ++i) {
-      if (KeyMatches(keys[i], head, p, end)) return static_cast<int>(i);
-    }
-    return -1;
-  }
-  // Children can share the dispatch byte ("/issues", "/import"), so each
-  // hit is checked in full.
-  const char key = p + 1 < end ? p[1] : '/';
-  for (uint32_t base = 0; base < n.num_statics; base += 16) {
-    uint32_t hits;
-#ifdef __SSE2__
-    __m128i chunk =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(n.index + base));
-    hits = _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(key)));
-#else
-    hits = 0;
-    for (int i = 0; i < 16; ++i) hits |= uint32_t{n.index[base + i] == key} << i;
-#endif
-    if (n.num_statics - base < 16) hits &= (1u << (n.num_statics - base)) - 1;
-    for (; hits != 0; hits &= hits - 1) {
-      uint32_t i = base + __builtin_ctz(hits);
-      if (KeyMatches(keys[i], head, p, end)) return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
 constexpr uint64_t kOnes = 0x0101010101010101;
 constexpr uint64_t kHighs = 0x8080808080808080;
 
-// The bytes of `word` equal to c: exact in the lowest set bit only (a
-// borrow can set the bits of higher bytes).
-inline uint64_t FirstByteEqual(uint64_t word, char c) {
-  word ^= kOnes * static_cast<unsigned char>(c);
-  return (word - kOnes) & ~word & kHighs;
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "StaticKey::head and Head() assume little-endian loads");
+
+// The 8 bytes at p < end, without reading outside [begin, end), and '/'
+// for those past `end`: the end of the path reads as a segment boundary,
+// which it is.
+inline uint64_t Head(const char* p, const char* begin, const char* end) {
+  if (end - p >= 8) return Load<uint64_t>(p);
+  const size_t n = end - p;
+  const uint64_t pad = kOnes * '/' << (8 * n);
+  if (end - begin >= 8) return Load<uint64_t>(end - 8) >> (8 * (8 - n)) | pad;
+  // A path under 8 bytes: at most two (overlapping) loads.
+  if (n >= 4) {
+    return Load<uint32_t>(p) |
+           uint64_t{Load<uint32_t>(p + n - 4)} << (8 * (n - 4)) | pad;
+  }
+  if (n >= 2) {
+    return Load<uint16_t>(p) |
+           uint64_t{Load<uint16_t>(p + n - 2)} << (8 * (n - 2)) | pad;
+  }
+  return static_cast<unsigned char>(*p) | pad;
 }
 
-// The end of the segment that starts at p < end: the next '/' or `end`.
-// `head` is Head(p): most segments end within it.
-inline const char* SegmentEnd(const char* p, uint64_t head, const char* begin,
-                              const char* end) {
-  if (uint64_t hits = FirstByteEqual(head, '/'); hits != 0) {
-    return p + __builtin_ctzll(hits) / 8;
-  }
-  if (end - p <= 8) return end;
-  p += 8;
+// 16 bytes, compared a vector at a time where SSE2 is there.
 #ifdef __SSE2__
-  const __m128i slash = _mm_set1_epi8('/');
-  while (end - p > 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if (int hits = _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, slash))) {
-      return p + __builtin_ctz(hits);
-    }
-    p += 16;
+using Chunk = __m128i;
+inline Chunk LoadChunk(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+inline Chunk MakeChunk(uint64_t low, uint64_t high) {
+  return _mm_set_epi64x(static_cast<int64_t>(high), static_cast<int64_t>(low));
+}
+// Bit i is set when byte i of `chunk` is c.
+inline uint32_t BytesEqual(Chunk chunk, char c) {
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(c)));
+}
+// Bit i is set when byte i of `chunk` is an ASCII digit.
+inline uint32_t Digits(Chunk chunk) {
+  const __m128i x = _mm_sub_epi8(chunk, _mm_set1_epi8('0'));
+  return _mm_movemask_epi8(
+      _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x));
+}
+#else
+struct Chunk {
+  char bytes[16];
+};
+inline Chunk LoadChunk(const char* p) {
+  Chunk chunk;
+  std::memcpy(chunk.bytes, p, 16);
+  return chunk;
+}
+inline Chunk MakeChunk(uint64_t low, uint64_t high) {
+  Chunk chunk;
+  std::memcpy(chunk.bytes, &low, 8);
+  std::memcpy(chunk.bytes + 8, &high, 8);
+  return chunk;
+}
+inline uint32_t BytesEqual(Chunk chunk, char c) {
+  uint32_t bits = 0;
+  for (int i = 0; i < 16; ++i) bits |= uint32_t{chunk.bytes[i] == c} << i;
+  return bits;
+}
+inline uint32_t Digits(Chunk chunk) {
+  uint32_t bits = 0;
+  for (int i = 0; i < 16; ++i) {
+    bits |= uint32_t{static_cast<unsigned char>(chunk.bytes[i] - '0') <= 9}
+            << i;
   }
-  if (end - begin >= 16) {
-    // At most 16 bytes left: load the path's last 16, drop those before p.
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16));
-    unsigned hits = static_cast<unsigned>(_mm_movemask_epi8(
-                        _mm_cmpeq_epi8(chunk, slash))) >>
-                    (16 - (end - p));
-    return hits != 0 ? p + __builtin_ctz(hits) : end;
-  }
+  return bits;
+}
 #endif
-  while (p < end && *p != '/') ++p;
-  return p;
+
+// KeyMatches() for the texts that `head` and `tail` do not decide, out of
+// line as they are rare: check that the path does not stop within the
+// text, then its bytes past the first 8 and the boundary.
+ABSL_ATTRIBUTE_NOINLINE bool KeyRestMatches(const StaticKey& k,
+                                            const char* p, const char* end) {
+  const size_t n = k.size;
+  const size_t left = end - p;
+  if (left < n) return false;
+  if (n < 8) return true;  // `head` held the text and the boundary
+  if (n < 16) {
+    // kTail at the end of the path: its last 8 bytes are the byte before
+    // `tail` (in `head`) and the 7 in it.
+    return Load<uint64_t>(p + n - 8) ==
+           (k.tail << 8 | ((k.head >> (8 * (n - 8))) & 0xff));
+  }
+  return Equal(p + 8, k.text + 8, n - 8) && (left == n || p[n] == '/');
 }
 
-// IsInt64(p, p + size) for the common short segment, whose bytes are the
-// low `size` of `head` (Head(p)).
-inline bool IsInt64(const char* p, size_t size, uint64_t head) {
-  if (size > 8) return IsInt64(p, p + size);
-  bool negative = (head & 0xff) == '-';
-  head >>= 8 * negative;
-  size -= negative;
-  if (size == 0) return false;
-  // At most 8 digits always fit. Fill the bytes past the segment with '0'
-  // and check that every byte is 0x30..0x39; neither sum can carry out of
-  // a byte whose high nibble is 3.
-  uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
-  uint64_t digits = (head & mask) | (kOnes * '0' & ~mask);
-  return (digits & kOnes * 0xf0) == kOnes * 0x30 &&
-         ((digits + kOnes * 6) & kOnes * 0xf0) == kOnes * 0x30;
+// Whether the static child `k` is the text at p (*p == '/') followed by a
+// segment boundary; `head` is Head(p).
+inline bool KeyMatches(const StaticKey& k, uint64_t head, const char* p,
+                       const char* end) {
+  if ((head & k.mask) != k.head) return false;
+  if (k.check == StaticKey::kHeadOnly) return true;
+  if (k.check == StaticKey::kTail && p + k.size < end) {
+    return Load<uint64_t>(p + k.size - 7) == k.tail;
+  }
+  return KeyRestMatches(k, p, end);
 }
 
-// Finds the endpoint for the rest of the path, [p, l.end), below node `at`,
-// writing raw parameter values to l.out. Tries the static child, then int,
-// then plain parameters, then the catch-all; recurses only where a later
-// alternative remains, and loops otherwise.
-const Endpoint* Walk(uint32_t at, const char* p, const Lookup& l) {
-  const FlatNode* const nodes = l.nodes;
+// Moves *n to its static child (at most kScanLimit of them) whose text is
+// at *p (*p < end, **p == '/'), and *p past that text; false if there is
+// none.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ScanStatics(const FlatNode** n,
+                                                     const char** p,
+                                                     const char* begin,
+                                                     const char* end) {
+  const uint64_t head = Head(*p, begin, end);
+  const StaticKey* k = (*n)->keys;
+  const StaticKey* const last = k + (*n)->num_statics - 1;
+  const FlatNode* child = (*n)->statics;  // k's, counted along rather than
+                                          // computed from k at the end
+  while (!KeyMatches(*k, head, *p, end)) {
+    if (k == last) return false;
+    ++k;
+    ++child;
+  }
+  *n = child;
+  *p += k->size;
+  return true;
+}
+
+// ScanStatics() for any number of children: over kScanLimit, only those
+// whose text starts with the path's next byte are tried (children can
+// share it: "issues", "import").
+bool FindStatic(const FlatNode** n, const char** p, const char* begin,
+                const char* end) {
+  const FlatNode& node = **n;
+  if (node.num_statics <= kScanLimit) return ScanStatics(n, p, begin, end);
+  const uint64_t head = Head(*p, begin, end);
+  const char key = static_cast<char>(head >> 8);  // p[1], or '/' at the end
+  for (uint32_t base = 0; base < node.num_statics; base += 16) {
+    uint32_t hits = BytesEqual(LoadChunk(node.index + base), key);
+    if (node.num_statics - base < 16) {
+      hits &= (1u << (node.num_statics - base)) - 1;
+    }
+    for (; hits != 0; hits &= hits - 1) {
+      const uint32_t i = base + __builtin_ctz(hits);
+      if (KeyMatches(node.keys[i], head, *p, end)) {
+        *n = node.statics + i;
+        *p += node.keys[i].size;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A parameter segment, as ScanSegment() finds it.
+struct Segment {
+  size_t size;  // up to the next '/' or the end of the path
+  // Bit i is set when byte i is an ASCII digit, for i < 16 at least; 0 if
+  // not asked for, or when not loaded.
+  uint32_t digits;
+  // Nonzero if it may hold a '%' (bytes around it are checked too, and
+  // long segments not at all).
+  uint32_t percent;
+};
+
+// ScanSegment() where it is rare: a segment of 16 bytes or more, or a path
+// under 16 bytes. Out of line, so that the common case stays small.
+ABSL_ATTRIBUTE_NOINLINE Segment ScanSegmentSlow(const char* p,
+                                                const char* begin,
+                                                const char* end) {
+  if (end - begin < 16) {
+    // Read as 16 bytes with '/' past the end (Head()).
+    const Chunk chunk =
+        MakeChunk(Head(begin, begin, end),
+                  end - begin > 8 ? Head(begin + 8, begin, end) : kOnes * '/');
+    const size_t drop = p - begin;
+    return {static_cast<size_t>(__builtin_ctz(BytesEqual(chunk, '/') >> drop)),
+            Digits(chunk) >> drop, BytesEqual(chunk, '%')};
+  }
+  const void* slash = std::memchr(p, '/', end - p);
+  return {static_cast<size_t>(
+              (slash != nullptr ? static_cast<const char*>(slash) : end) - p),
+          0, 1};
+}
+
+// The segment at p (begin <= p <= end), with its Digits() if kDigits. One
+// 16-byte load and compares do for nearly every segment, also the last of
+// a path: from the path's last 16 bytes, with a bit for `end`. Find() then
+// looks for escapes only in values where one may be, without a pass over
+// the whole path, and typed ints need no second look at their bytes.
+template <bool kDigits>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Segment ScanSegment(const char* p,
+                                                        const char* begin,
+                                                        const char* end) {
+  const size_t left = end - p;
+  if (left >= 16) {
+    const Chunk chunk = LoadChunk(p);
+    if (uint32_t slashes = BytesEqual(chunk, '/'); slashes != 0) {
+      return {static_cast<size_t>(__builtin_ctz(slashes)),
+              kDigits ? Digits(chunk) : 0, BytesEqual(chunk, '%')};
+    }
+  } else if (end - begin >= 16) {
+    const Chunk chunk = LoadChunk(end - 16);
+    const size_t drop = 16 - left;  // bytes before p
+    return {static_cast<size_t>(
+                __builtin_ctz((BytesEqual(chunk, '/') | 1u << 16) >> drop)),
+            kDigits ? Digits(chunk) >> drop : 0, BytesEqual(chunk, '%')};
+  }
+  return ScanSegmentSlow(p, begin, end);
+}
+
+// IsInt64(p, p + size) for size > 0, given the segment's digits: up to 16
+// digits without a sign, which always fit, take a mask and a compare; the
+// rest (signs, long values, rejections) go byte by byte.
+inline bool IsInt64(const char* p, size_t size, uint32_t digits) {
+  if (size <= 16 && (~digits & ((1u << size) - 1)) == 0) return true;
+  return IsInt64(p, p + size);
+}
+
+// What a walk found: the endpoint, or null, and whether the parameter
+// values on the way to it may hold a '%' (see Segment::percent). Returned
+// in registers: gathered in memory, each step's load and store of it
+// waited on the last.
+struct Found {
+  const Endpoint* endpoint = nullptr;
+  uint32_t percent = 0;
+};
+
+Found WalkBranch(const FlatNode& n, const char* p, const Lookup& l);
+
+// Writes the parameter of node `param` to l.out: its name and `value`.
+inline void Store(const FlatNode& param, absl::string_view value,
+                  const Lookup& l) {
+  Param& out = l.out[param.slot];
+  out.name = param.name;
+  out.value = value;
+}
+
+// Finds the endpoint for the rest of the path, [p, l.end), below node n,
+// writing parameters to l.out. Nodes with one kind of child, nearly all of
+// them, are followed in this loop, which neither recurses nor keeps state
+// for backtracking; WalkBranch() takes the others.
+Found Walk(const FlatNode* n, const char* p, const Lookup& l) {
   const char* const begin = l.begin;
   const char* const end = l.end;
-  Param* const out = l.out;
+  uint32_t percent = 0;
   while (true) {
-    const FlatNode& n = nodes[at];
-    if (p == end) return n.endpoint;
-    const uint32_t kinds = n.kinds;
-    if (kinds & ChildKind::kHasStatics) {
-      if (int i = FindStatic(n, p, begin, end); i >= 0) {
-        const uint32_t s = n.first_static + i;
-        const char* next = p + n.keys[i].size;
-        if (kinds == ChildKind::kHasStatics) {
-          at = s;
-          p = next;
-          continue;
-        }
-        if (const Endpoint* e = Walk(s, next, l)) return e;
-      }
+    if (p == end) return {n->endpoint, percent};
+    const uint32_t kinds = n->kinds;
+    if (kinds == ChildKind::kHasStatics) {
+      if (!ScanStatics(&n, &p, begin, end)) return {};
+    } else if (kinds == ChildKind::kHasInt) {
+      const Segment s = ScanSegment<true>(p + 1, begin, end);
+      if (s.size == 0 || !IsInt64(p + 1, s.size, s.digits)) return {};
+      n = n->params;
+      Store(*n, absl::string_view(p + 1, s.size), l);
+      percent |= s.percent;
+      p += 1 + s.size;
+    } else if (kinds == ChildKind::kHasParam) {
+      const Segment s = ScanSegment<false>(p + 1, begin, end);
+      if (s.size == 0) return {};
+      n = n->params;
+      Store(*n, absl::string_view(p + 1, s.size), l);
+      percent |= s.percent;
+      p += 1 + s.size;
+    } else {
+      Found found = WalkBranch(*n, p, l);
+      found.percent |= percent;
+      return found;
     }
-    if ((kinds & (ChildKind::kHasInt | ChildKind::kHasParam)) != 0 &&
-        p + 1 < end) {
-      const char* seg = p + 1;
-      const uint64_t head = Head(seg, begin, end);
-      const char* seg_end = SegmentEnd(seg, head, begin, end);
-      if (seg_end != seg) {
-        absl::string_view value(seg, seg_end - seg);
-        if ((kinds & ChildKind::kHasInt) &&
-            IsInt64(seg, seg_end - seg, head)) {
-          out[n.int_slot].value = value;
-          if ((kinds & (ChildKind::kHasParam | ChildKind::kHasCatchAll)) ==
-              0) {
-            at = n.int_child;
-            p = seg_end;
-            continue;
-          }
-          if (const Endpoint* e = Walk(n.int_child, seg_end, l)) return e;
-        }
-        if (kinds & ChildKind::kHasParam) {
-          out[n.param_slot].value = value;
-          if ((kinds & ChildKind::kHasCatchAll) == 0) {
-            at = n.param_child;
-            p = seg_end;
-            continue;
-          }
-          if (const Endpoint* e = Walk(n.param_child, seg_end, l)) return e;
-        }
-      }
-    }
-    if ((kinds & ChildKind::kHasCatchAll) == 0) return nullptr;
-    const FlatNode& c = nodes[n.catch_all];
-    out[c.param_index].value = absl::string_view(p + 1, end - p - 1);
-    return c.endpoint;
   }
+}
+
+// Walk() at node n (p < l.end) with several kinds of children, or only a
+// catch-all: tries the static child, then int, then plain parameters, then
+// the catch-all, moving on to the next when the walk below one fails.
+Found WalkBranch(const FlatNode& n, const char* p, const Lookup& l) {
+  const uint32_t kinds = n.kinds;
+  if (kinds & ChildKind::kHasStatics) {
+    const FlatNode* node = &n;
+    const char* after = p;
+    if (FindStatic(&node, &after, l.begin, l.end)) {
+      if (Found found = Walk(node, after, l); found.endpoint != nullptr) {
+        return found;
+      }
+    }
+  }
+  const char* const seg = p + 1;
+  const FlatNode* child = n.params;  // int, plain, catch-all
+  if (kinds & (ChildKind::kHasInt | ChildKind::kHasParam)) {
+    const Segment s = ScanSegment<true>(seg, l.begin, l.end);
+    const absl::string_view value(seg, s.size);
+    for (const uint32_t kind : {ChildKind::kHasInt, ChildKind::kHasParam}) {
+      if ((kinds & kind) == 0) continue;
+      if (s.size != 0 &&
+          (kind != ChildKind::kHasInt || IsInt64(seg, s.size, s.digits))) {
+        Store(*child, value, l);
+        if (Found found = Walk(child, seg + s.size, l);
+            found.endpoint != nullptr) {
+          found.percent |= s.percent;
+          return found;
+        }
+      }
+      ++child;
+    }
+  }
+  if ((kinds & ChildKind::kHasCatchAll) == 0) return {};
+  Store(*child, absl::string_view(seg, l.end - seg), l);
+  return {child->endpoint, 1};  // not checked for '%'
 }
 
 // Whether `v` contains a '%', i.e. may need decoding: word-at-a-time
@@ -616,17 +812,12 @@ inline bool HasPercent(absl::string_view v) {
     return ((word - kOnes) & ~word & kHighs) != 0;
   };
   if (n >= 16) {
-#ifdef __SSE2__
-    const __m128i percent = _mm_set1_epi8('%');
     for (size_t i = 0; i < n; i += 16) {
-      const char* at = i + 16 <= n ? p + i : p + n - 16;
-      __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-      if (_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, percent)) != 0) return true;
+      if (BytesEqual(LoadChunk(i + 16 <= n ? p + i : p + n - 16), '%') != 0) {
+        return true;
+      }
     }
     return false;
-#else
-    return std::memchr(p, '%', n) != nullptr;
-#endif
   }
   if (n >= 8) return has(Load<uint64_t>(p)) || has(Load<uint64_t>(p + n - 8));
   if (n >= 4) {
@@ -675,6 +866,7 @@ absl::string_view Params::Get(absl::string_view name) const {
 
 Router::Router() : tree_(std::make_unique<Tree>()) {
   tree_->nodes.emplace_back();
+  tree_->links.emplace_back();
   nodes_ = tree_->nodes.data();
 }
 Router::~Router() = default;
@@ -690,16 +882,24 @@ absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
         "\": want an HTTP token such as GET"));
   }
   std::vector<Unit> units;
-  Route route{std::string(method), handler_id, std::string(pattern), {}};
-  if (absl::Status s = ParsePattern(pattern, &units, &route.names); !s.ok()) {
+  std::vector<absl::string_view> names;
+  if (absl::Status s = ParsePattern(pattern, &units, &names); !s.ok()) {
     return s;
   }
 
+  Route route{std::string(method), handler_id, std::string(pattern), {},
+              /*names_in_nodes=*/true};
   std::vector<BuildNode*> chain = {&tree_->root};
-  uint8_t params = 0;
   for (const Unit& unit : units) {
-    chain.push_back(Child(chain.back(), unit, params));
-    if (unit.kind != Kind::kStatic) ++params;
+    if (unit.kind == Kind::kStatic) {
+      chain.push_back(Child(chain.back(), unit, 0, {}));
+      continue;
+    }
+    const absl::string_view name = *tree_->names.emplace(unit.text).first;
+    chain.push_back(Child(chain.back(), unit,
+                          static_cast<uint8_t>(route.names.size()), name));
+    route.names.push_back(name);
+    route.names_in_nodes = route.names_in_nodes && chain.back()->name == name;
   }
   BuildNode* n = chain.back();
   if (n->endpoint == nullptr) n->endpoint = std::make_unique<Endpoint>();
@@ -718,14 +918,24 @@ absl::Status Router::Add(absl::string_view method, absl::string_view pattern,
 
   Tree& t = *tree_;
   t.nodes.assign(1, FlatNode());
+  t.links.assign(1, FlatLinks());
   t.texts.clear();
   t.index.clear();
   t.keys.clear();
+  t.text_offsets.clear();
   Flatten(t.root, 0, &t);
-  for (StaticKey& k : t.keys) k.text = t.texts.data() + k.text_offset;
-  for (FlatNode& f : t.nodes) {
-    f.index = t.index.data() + f.index_offset;
-    f.keys = t.keys.data() + f.index_offset;
+  for (size_t i = 0; i < t.keys.size(); ++i) {
+    if (t.keys[i].check == StaticKey::kRest) {
+      t.keys[i].text = t.texts.data() + t.text_offsets[i];
+    }
+  }
+  for (size_t i = 0; i < t.nodes.size(); ++i) {
+    FlatNode& f = t.nodes[i];
+    const FlatLinks& links = t.links[i];
+    f.index = t.index.data() + links.keys;
+    f.keys = t.keys.data() + links.keys;
+    f.statics = t.nodes.data() + links.statics;
+    f.params = t.nodes.data() + links.params;
   }
   nodes_ = t.nodes.data();
   return absl::OkStatus();
@@ -736,9 +946,9 @@ Match Router::Find(absl::string_view method, absl::string_view path,
   params->size_ = 0;
   Match m;
   if (path.empty() || path[0] != '/') return m;
-  Lookup l{nodes_, path.data(), path.data() + path.size(),
-           params->params_.data()};
-  const Endpoint* e = Walk(0, path.data(), l);
+  Lookup l{path.data(), path.data() + path.size(), params->params_.data()};
+  const Found found = Walk(nodes_, path.data(), l);
+  const Endpoint* e = found.endpoint;
   if (e == nullptr) return m;
 
   m.allow = e->allow;
@@ -763,13 +973,14 @@ Match Router::Find(absl::string_view method, absl::string_view path,
   m.pattern = route->pattern;
   m.handler_id = route->handler_id;
 
-  // Decode only values with a '%'; size the buffer once so that views into
-  // it stay valid while it is filled.
+  // Decode only values with a '%' (none, without a look, when the walk saw
+  // none); size the buffer once so that views into it stay valid while it
+  // is filled.
   size_t n = route->names.size();
   Param* out = l.out;
   uint32_t escaped = 0;
   size_t need = 0;
-  if (n != 0 && HasPercent(path)) {
+  if (n != 0 && found.percent != 0) {
     for (size_t i = 0; i < n; ++i) {
       if (HasPercent(out[i].value)) {
         escaped |= 1u << i;
@@ -791,7 +1002,9 @@ Match Router::Find(absl::string_view method, absl::string_view path,
       buf += len;
     }
   }
-  for (size_t i = 0; i < n; ++i) out[i].name = route->names[i];
+  if (!route->names_in_nodes) {  // else the walk wrote them
+    for (size_t i = 0; i < n; ++i) out[i].name = route->names[i];
+  }
   params->size_ = n;
   m.kind = Match::kFound;
   return m;

@@ -554,6 +554,78 @@ TEST_F(RouterTest, StaticTextsOfEveryLength) {
   }
 }
 
+TEST_F(RouterTest, StaticTextsEndingInAnEmptySegment) {
+  // "/a" then "/" merge into the text "/a/": the end of the path, which a
+  // lookup reads as a '/', must not stand for its last byte.
+  for (int n = 1; n <= 20; ++n) {
+    Add("GET", "/" + std::string(n, 'a' + n) + "/", n);
+  }
+  for (int n = 1; n <= 20; ++n) {
+    const std::string text = "/" + std::string(n, 'a' + n);
+    EXPECT_EQ(Route("GET", text + "/"), absl::StrCat(n));
+    EXPECT_EQ(Route("GET", text), "404");
+    EXPECT_EQ(Route("GET", text + "//"), "404");
+    EXPECT_EQ(Route("GET", text + "/x"), "404");
+  }
+}
+
+TEST_F(RouterTest, NamesOfSharedParametersFollowTheMatchedPattern) {
+  // A parameter node keeps the name that the first pattern through it gave;
+  // a pattern that named it otherwise still gets its own names.
+  Add("GET", "/a/{x}/b", 1);
+  Add("GET", "/a/{y}/c", 2);
+  Add("GET", "/a/{x}/{n:int}", 3);
+  Add("GET", "/a/{z}/{m:int}/d", 4);
+  EXPECT_EQ(Route("GET", "/a/1/b"), "1 x=1");
+  EXPECT_EQ(Route("GET", "/a/1/c"), "2 y=1");
+  EXPECT_EQ(Route("GET", "/a/1/b"), "1 x=1");
+  EXPECT_EQ(Route("GET", "/a/1/2"), "3 x=1 n=2");
+  EXPECT_EQ(Route("GET", "/a/1/2/d"), "4 z=1 m=2");
+  EXPECT_EQ(Route("GET", "/a/1/2"), "3 x=1 n=2");
+}
+
+TEST_F(RouterTest, EscapesAreDecodedInTheMatchedValuesOnly) {
+  Add("GET", "/a%41/{x}", 1);
+  Add("GET", "/s/v%41/q", 2);
+  Add("GET", "/s/{a}/t", 3);
+  Add("GET", "/n/{v:int}/x", 4);
+  Add("GET", "/n/{s}/y", 5);
+  // An escape in a static segment leaves the values as they are.
+  EXPECT_EQ(Route("GET", "/a%41/v"), "1 x=v");
+  EXPECT_EQ(Route("GET", "/a%41/v%42"), "1 x=vB");
+  // Found again after backtracking from a static or an int child.
+  EXPECT_EQ(Route("GET", "/s/v%41/q"), "2");
+  EXPECT_EQ(Route("GET", "/s/v%41/t"), "3 a=vA");
+  EXPECT_EQ(Route("GET", "/n/%31/y"), "5 s=1");
+  EXPECT_EQ(Route("GET", "/n/12/y"), "5 s=12");
+  EXPECT_EQ(Route("GET", "/n/12/x"), "4 v=12");
+  EXPECT_EQ(Route("GET", "/n/%31/x"), "404");  // ints are checked raw
+  // Paths under 16 bytes and values past the first 16 bytes of a segment.
+  EXPECT_EQ(Route("GET", "/s/%41/t"), "3 a=A");
+  const std::string pad(40, 'p');
+  EXPECT_EQ(Route("GET", "/s/" + pad + "%41/t"), "3 a=" + pad + "A");
+  EXPECT_EQ(Route("GET", "/s/" + pad + "/t"), "3 a=" + pad);
+}
+
+TEST_F(RouterTest, LongPathsAndValues) {
+  Add("GET", "/l/{a}/{b:int}/{c}", 1);
+  Add("GET", "/l/{a}/{rest...}", 2);
+  const std::string value(1000, 'v');
+  const std::string digits16(16, '9');
+  const std::string digits19 = "9223372036854775807";
+  EXPECT_EQ(Route("GET", "/l/" + value + "/" + digits16 + "/c"),
+            "1 a=" + value + " b=" + digits16 + " c=c");
+  EXPECT_EQ(Route("GET", "/l/x/" + digits19 + "/" + value),
+            "1 a=x b=" + digits19 + " c=" + value);
+  EXPECT_EQ(Route("GET", "/l/x/" + digits19 + "0/" + value),
+            "2 a=x rest=" + digits19 + "0/" + value);
+  std::string deep;
+  for (int i = 0; i < 200; ++i) absl::StrAppend(&deep, "/s", i);
+  EXPECT_EQ(Route("GET", "/l/x" + deep), "2 a=x rest=" + deep.substr(1));
+  EXPECT_EQ(Route("GET", "/l/" + value + "%41/7/c%42"),
+            "1 a=" + value + "A b=7 c=cB");
+}
+
 TEST(RouterExampleTest, TheHeaderExampleHolds) {
   Router router;
   EXPECT_TRUE(router.Add("GET", "/users/{id:int}", 1).ok());
