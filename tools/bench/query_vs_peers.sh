@@ -2,6 +2,8 @@
 # The query service over gRPC against PostgreSQL's own tools, in one run:
 #
 #   tools/bench/query_vs_peers.sh [--seconds=10] [--scale=10] [--copy_rows=1000000]
+#                                 [--connections=1]
+# (--connections: gRPC channels the load client spreads its calls over)
 #
 # 1. SELECT by primary key: `pgbench -S -M prepared -c 16 -j 2` against
 #    `bench db --suite=pk --concurrency=64` through the query service
@@ -16,11 +18,13 @@ cd "$ROOT"
 SECONDS_EACH=10
 SCALE=10
 COPY_ROWS=1000000
+CONNECTIONS=1
 for arg in "$@"; do
   case "$arg" in
     --seconds=*) SECONDS_EACH="${arg#*=}" ;;
     --scale=*) SCALE="${arg#*=}" ;;
     --copy_rows=*) COPY_ROWS="${arg#*=}" ;;
+    --connections=*) CONNECTIONS="${arg#*=}" ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -59,7 +63,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [[ -n "$PORT" ]] || { echo "query service did not start:"; cat "$WORK/query.log"; exit 1; }
-BENCH=("$BIN/services/bench/bench" db --query_addr="127.0.0.1:$PORT" --accounts="$ACCOUNTS")
+BENCH=("$BIN/services/bench/bench" db --query_addr="127.0.0.1:$PORT" --accounts="$ACCOUNTS"
+       --query_connections="$CONNECTIONS")
 
 echo "SELECT by primary key, ${SECONDS_EACH}s each"
 pg_tps="$(pgbench -S -M prepared -c 16 -j 2 -T "$SECONDS_EACH" "$URL" 2>/dev/null |
