@@ -84,24 +84,26 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
                               absl::string_view value, absl::Time expires,
                               absl::Time now) {
   ++shard.stats.sets;
+  Lru::iterator stored;
   auto found = shard.index.find(key);
   if (found != shard.index.end()) {
-    // Replace in place: the key's view in the index stays valid.
-    Entry& entry = *found->second;
-    shard.bytes = shard.bytes - entry.value.size() + value.size();
-    entry.value.assign(value.data(), value.size());
-    SetExpiryLocked(shard, entry, expires);
-    shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+    // Replace in place (the key's view in the index stays valid); like a
+    // hit, that marks the entry referenced rather than moving it.
+    stored = found->second;
+    shard.bytes = shard.bytes - stored->value.size() + value.size();
+    stored->value.assign(value.data(), value.size());
+    stored->referenced = true;
+    SetExpiryLocked(shard, *stored, expires);
   } else {
     shard.lru.push_front(Entry{std::string(key), std::string(value),
                                absl::InfiniteFuture()});
-    Lru::iterator it = shard.lru.begin();
-    shard.bytes += it->size() + options_.entry_overhead_bytes;
-    shard.index.emplace(absl::string_view(it->key), it);
-    SetExpiryLocked(shard, *it, expires);
+    stored = shard.lru.begin();
+    shard.bytes += stored->size() + options_.entry_overhead_bytes;
+    shard.index.emplace(absl::string_view(stored->key), stored);
+    SetExpiryLocked(shard, *stored, expires);
   }
-  // Make room, never evicting the entry just stored (the front): expired
-  // entries first, then from the least recently used end.
+  // Make room, never evicting the entry just stored: expired entries
+  // first, then from the oldest end.
   auto over = [&] {
     return shard.lru.size() > shard_max_entries_ || shard.bytes > shard_max_bytes_;
   };
@@ -113,22 +115,22 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
   }
   // CLOCK: a referenced entry at the old end gets a second chance at the
   // front. Every pass clears a flag or evicts, so this ends.
-  const Entry* stored = &shard.lru.front();
+  bool spared = false;
   while (over() && shard.lru.size() > 1) {
     Lru::iterator oldest = std::prev(shard.lru.end());
-    if (&*oldest == stored || oldest->referenced) {
+    if (oldest == stored || oldest->referenced) {
       oldest->referenced = false;
       shard.lru.splice(shard.lru.begin(), shard.lru, oldest);
+      spared = true;
       continue;
     }
     RemoveLocked(shard, oldest);
     ++shard.stats.evictions;
   }
-  // The new entry goes in front of those just spared, as it would land
+  // The stored entry goes in front of those just spared, as it would land
   // behind the hand of a real clock: they are looked at again first.
-  if (&shard.lru.front() != stored) {
-    auto it = shard.index.find(absl::string_view(stored->key));
-    shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+  if (spared && stored != shard.lru.begin()) {
+    shard.lru.splice(shard.lru.begin(), shard.lru, stored);
   }
 }
 

@@ -124,6 +124,16 @@ TEST(LocMemCacheTest, ClockSparesEveryReferencedEntryOnce) {
   EXPECT_EQ(cache.stats().entries, 4u);
 }
 
+TEST(LocMemCacheTest, ReplacingAValueCountsAsAUse) {
+  LocMemCache cache({.shards = 1, .max_entries = 3});
+  for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(cache.Set(k, k).ok());
+  ASSERT_TRUE(cache.Set("a", "again").ok());  // a is the oldest, but just used
+  ASSERT_TRUE(cache.Set("d", "d").ok());      // so b goes
+  EXPECT_EQ(GetOrDie(cache, "a"), "again");
+  EXPECT_EQ(GetOrDie(cache, "b"), std::nullopt);
+  EXPECT_EQ(cache.stats().evictions, 1u);
+}
+
 TEST(LocMemCacheTest, GetManyAndSetManyCountLikeSingleCalls) {
   FakeClock clock;
   LocMemCache cache({.max_value_bytes = 4, .clock = clock.AsFunction()});
