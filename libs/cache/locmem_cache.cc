@@ -151,13 +151,14 @@ absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
     const std::vector<std::string>& keys) {
   const absl::Time now = options_.clock();
   std::vector<std::optional<std::string>> values(keys.size());
-  Shard* next = keys.empty() ? nullptr : &ShardFor(keys[0]);
   for (size_t i = 0; i < keys.size(); ++i) {
-    Shard& shard = *next;
+    Shard& shard = ShardFor(keys[i]);
     if (i + 1 < keys.size()) {
-      // The next key's slot is likely a cache miss: start loading it now.
-      next = &ShardFor(keys[i + 1]);
-      next->index.prefetch(absl::string_view(keys[i + 1]));
+      // The next key's slot is likely a cache miss: start loading it now,
+      // under its shard's lock (the table may be resized otherwise).
+      Shard& next = ShardFor(keys[i + 1]);
+      std::lock_guard<std::mutex> lock(next.mu);
+      next.index.prefetch(absl::string_view(keys[i + 1]));
     }
     std::lock_guard<std::mutex> lock(shard.mu);
     const Entry* entry = FindLocked(shard, keys[i], now);
