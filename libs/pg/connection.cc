@@ -338,29 +338,40 @@ absl::StatusOr<std::string> Connection::Prepare(absl::string_view sql,
                                                 absl::Span<const Oid> types) {
   std::string key;
   CacheKey(sql, types, &key);
-  auto it = index_.find(key);
-  if (it != index_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);
-    ++cache_stats_.hits;
-    return lru_.front().name;
-  }
-  ++cache_stats_.misses;
-  MakeRoom();
-  FlushDeallocations();
-  std::string name = absl::StrCat("hs_", next_statement_++);
+  if (const CacheEntry* cached = FindCached(key)) return cached->name;
+  const CacheEntry& added = AddCached(std::move(key), sql);
+  FlushDeallocations();  // what AddCached evicted
   std::string sql_z(sql);
-  PGresult* res = PQprepare(conn_, name.c_str(), sql_z.c_str(),
+  PGresult* res = PQprepare(conn_, added.name.c_str(), sql_z.c_str(),
                             static_cast<int>(types.size()), types.data());
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     absl::Status s = ErrorFrom(res);
     PQclear(res);
+    Forget(added.key);  // never created on the server
     return s;
   }
   PQclear(res);
-  lru_.push_front(CacheEntry{std::move(key), name, SharesSegment(sql)});
+  return added.name;
+}
+
+const Connection::CacheEntry* Connection::FindCached(const std::string& key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) {
+    ++cache_stats_.misses;
+    return nullptr;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);
+  ++cache_stats_.hits;
+  return &lru_.front();
+}
+
+const Connection::CacheEntry& Connection::AddCached(std::string key, absl::string_view sql) {
+  MakeRoom();
+  lru_.push_front(
+      CacheEntry{std::move(key), absl::StrCat("hs_", next_statement_++), SharesSegment(sql)});
   index_[lru_.front().key] = lru_.begin();
   cache_stats_.size = lru_.size();
-  return name;
+  return lru_.front();
 }
 
 absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
@@ -508,20 +519,11 @@ void Connection::PipelinePass(const std::vector<Statement>& statements,
     bool prepare = false;
     if (options_.statement_cache_capacity > 0) {
       CacheKey(st.sql, params.types, &key_scratch_);
-      auto it = index_.find(key_scratch_);
-      if (it != index_.end()) {
-        lru_.splice(lru_.begin(), lru_, it->second);
-        ++cache_stats_.hits;
-      } else {
-        ++cache_stats_.misses;
-        MakeRoom();
-        lru_.push_front(CacheEntry{key_scratch_, absl::StrCat("hs_", next_statement_++),
-                                   SharesSegment(st.sql)});
-        index_[lru_.front().key] = lru_.begin();
-        cache_stats_.size = lru_.size();
+      cached = FindCached(key_scratch_);
+      if (cached == nullptr) {
+        cached = &AddCached(key_scratch_, st.sql);
         prepare = true;
       }
-      cached = &lru_.front();
     }
     const bool shares = cached != nullptr ? cached->shares_segment : SharesSegment(st.sql);
     // A sync ends the open segment unless this statement may join it.

@@ -209,6 +209,12 @@ class Connection {
   // The cached statement name for `sql` + `types`, preparing it when
   // missing (blocking).
   absl::StatusOr<std::string> Prepare(absl::string_view sql, absl::Span<const Oid> types);
+  // The cached statement for `key`, made the most recent, or nullptr;
+  // counts the hit or the miss.
+  const CacheEntry* FindCached(const std::string& key);
+  // Makes room (queueing DEALLOCATEs), then caches `key` under a new name,
+  // most recent. The caller prepares it, and forgets it if that fails.
+  const CacheEntry& AddCached(std::string key, absl::string_view sql);
   void Forget(const std::string& key);
   // Evicts down to capacity - 1 and queues DEALLOCATEs.
   void MakeRoom();
