@@ -134,10 +134,8 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
   }
 }
 
-absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view key) {
-  const absl::Time now = options_.clock();
-  Shard& shard = ShardFor(key);
-  std::lock_guard<std::mutex> lock(shard.mu);
+std::optional<std::string> LocMemCache::LookupLocked(Shard& shard, absl::string_view key,
+                                                     absl::Time now) {
   const Entry* entry = FindLocked(shard, key, now);
   if (entry == nullptr) {
     ++shard.stats.misses;
@@ -147,27 +145,39 @@ absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view ke
   return entry->value;
 }
 
+absl::Status LocMemCache::CheckSizeCounted(Shard& shard, absl::string_view key,
+                                           absl::string_view value) {
+  absl::Status status = CheckSize(key, value);
+  if (!status.ok()) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    ++shard.stats.errors;
+  }
+  return status;
+}
+
+absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view key) {
+  const absl::Time now = options_.clock();
+  Shard& shard = ShardFor(key);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  return LookupLocked(shard, key, now);
+}
+
 absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
     const std::vector<std::string>& keys) {
   const absl::Time now = options_.clock();
   std::vector<std::optional<std::string>> values(keys.size());
+  Shard* next = keys.empty() ? nullptr : &ShardFor(keys[0]);
   for (size_t i = 0; i < keys.size(); ++i) {
-    Shard& shard = ShardFor(keys[i]);
+    Shard& shard = *next;
     if (i + 1 < keys.size()) {
       // The next key's slot is likely a cache miss: start loading it now,
       // under its shard's lock (the table may be resized otherwise).
-      Shard& next = ShardFor(keys[i + 1]);
-      std::lock_guard<std::mutex> lock(next.mu);
-      next.index.prefetch(absl::string_view(keys[i + 1]));
+      next = &ShardFor(keys[i + 1]);
+      std::lock_guard<std::mutex> lock(next->mu);
+      next->index.prefetch(absl::string_view(keys[i + 1]));
     }
     std::lock_guard<std::mutex> lock(shard.mu);
-    const Entry* entry = FindLocked(shard, keys[i], now);
-    if (entry == nullptr) {
-      ++shard.stats.misses;
-    } else {
-      ++shard.stats.hits;
-      values[i] = entry->value;
-    }
+    values[i] = LookupLocked(shard, keys[i], now);
   }
   return values;
 }
@@ -179,12 +189,8 @@ absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
   const absl::Time expires = Expiry(now, ttl);
   for (const auto& [key, value] : entries) {
     Shard& shard = ShardFor(key);
-    absl::Status status = CheckSize(key, value);
+    if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
     std::lock_guard<std::mutex> lock(shard.mu);
-    if (!status.ok()) {
-      ++shard.stats.errors;
-      return status;
-    }
     StoreLocked(shard, key, value, expires, now);
   }
   return absl::OkStatus();
@@ -193,11 +199,7 @@ absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
 absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
                               absl::Duration ttl) {
   Shard& shard = ShardFor(key);
-  if (absl::Status status = CheckSize(key, value); !status.ok()) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    ++shard.stats.errors;
-    return status;
-  }
+  if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
   const absl::Time now = options_.clock();
   std::lock_guard<std::mutex> lock(shard.mu);
   StoreLocked(shard, key, value, Expiry(now, ttl), now);
@@ -207,11 +209,7 @@ absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
 absl::StatusOr<bool> LocMemCache::Add(absl::string_view key, absl::string_view value,
                                       absl::Duration ttl) {
   Shard& shard = ShardFor(key);
-  if (absl::Status status = CheckSize(key, value); !status.ok()) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    ++shard.stats.errors;
-    return status;
-  }
+  if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
   const absl::Time now = options_.clock();
   std::lock_guard<std::mutex> lock(shard.mu);
   if (FindLocked(shard, key, now) != nullptr) return false;

@@ -107,11 +107,16 @@ class LocMemCache final : public Cache {
 
   Shard& ShardFor(absl::string_view key) const;
   absl::Status CheckSize(absl::string_view key, absl::string_view value) const;
+  // CheckSize, counting a refusal among the shard's errors. Takes shard.mu.
+  absl::Status CheckSizeCounted(Shard& shard, absl::string_view key, absl::string_view value);
   absl::Time Expiry(absl::Time now, absl::Duration ttl) const;
 
   // The live entry for `key`, or nullptr (an expired one is removed).
   // Requires shard.mu.
   Entry* FindLocked(Shard& shard, absl::string_view key, absl::Time now);
+  // A copy of the live value for `key`, counting the hit or the miss.
+  // Requires shard.mu.
+  std::optional<std::string> LookupLocked(Shard& shard, absl::string_view key, absl::Time now);
   // Requires shard.mu.
   void RemoveLocked(Shard& shard, Lru::iterator it);
   // Inserts or replaces, making room first. Requires shard.mu.
