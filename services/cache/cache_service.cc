@@ -57,13 +57,11 @@ bool CacheServiceImpl::KeyOk(absl::string_view key) const {
 }
 
 absl::Status CacheServiceImpl::CheckKey(absl::string_view field, absl::string_view key) const {
+  if (KeyOk(key)) return absl::OkStatus();
   if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
-  if (key.size() > options_.max_key_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.size(),
-                                                   " bytes is over the limit of ",
-                                                   options_.max_key_bytes));
-  }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.size(),
+                                                 " bytes is over the limit of ",
+                                                 options_.max_key_bytes));
 }
 
 absl::Status CacheServiceImpl::CheckKeys(
@@ -76,14 +74,16 @@ absl::Status CacheServiceImpl::CheckKeys(
   return absl::OkStatus();
 }
 
+bool CacheServiceImpl::ValueOk(absl::string_view value) const {
+  return value.size() <= options_.max_value_bytes;
+}
+
 absl::Status CacheServiceImpl::CheckValue(absl::string_view field,
                                           absl::string_view value) const {
-  if (value.size() > options_.max_value_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", value.size(),
-                                                   " bytes is over the limit of ",
-                                                   options_.max_value_bytes));
-  }
-  return absl::OkStatus();
+  if (ValueOk(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", value.size(),
+                                                 " bytes is over the limit of ",
+                                                 options_.max_value_bytes));
 }
 
 absl::StatusOr<absl::Duration> CacheServiceImpl::Ttl(int64_t ttl_ms) const {
@@ -166,7 +166,7 @@ grpc::ServerUnaryReactor* CacheServiceImpl::SetMany(grpc::CallbackServerContext*
     const v1::Entry& entry = request->entries(i);
     if (!KeyOk(entry.key())) {
       status = CheckKey(absl::StrCat("entries[", i, "].key"), entry.key());
-    } else if (entry.value().size() > options_.max_value_bytes) {
+    } else if (!ValueOk(entry.value())) {
       status = CheckValue(absl::StrCat("entries[", i, "].value"), entry.value());
     }
   }

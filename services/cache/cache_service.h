@@ -93,6 +93,8 @@ class CacheServiceImpl final : public v1::CacheService::CallbackService {
   absl::Status CheckKey(absl::string_view field, absl::string_view key) const;
   // Each of `keys`, named keys[i].
   absl::Status CheckKeys(const google::protobuf::RepeatedPtrField<std::string>& keys) const;
+  // What CheckValue checks, without an error message to build.
+  bool ValueOk(absl::string_view value) const;
   absl::Status CheckValue(absl::string_view field, absl::string_view value) const;
   absl::StatusOr<absl::Duration> Ttl(int64_t ttl_ms) const;
   grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, Method method,
