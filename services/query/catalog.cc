@@ -1,5 +1,7 @@
 #include "services/query/catalog.h"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "absl/status/status.h"
@@ -191,6 +193,12 @@ void ToProto(const ModelInfo& model, v1::Model* out) {
     rel->set_name(r.relation);
     rel->set_source_model(r.source_model);
     rel->set_source_column(r.source_column);
+  }
+}
+
+void AddModel(std::vector<std::string>& models, absl::string_view model) {
+  if (std::find(models.begin(), models.end(), model) == models.end()) {
+    models.emplace_back(model);
   }
 }
 

@@ -75,6 +75,10 @@ v1::ColumnType ColumnTypeFor(absl::string_view pg_type);
 // `"name"` with embedded quotes doubled: a safe SQL identifier.
 std::string QuoteIdentifier(absl::string_view name);
 
+// Appends `model` to a list of model names unless it is there already (the
+// lists a query reads and a write bumps name each model once).
+void AddModel(std::vector<std::string>& models, absl::string_view model);
+
 class Catalog {
  public:
   // Adds or replaces a model. Reverse relations are derived by Finish().

@@ -151,9 +151,7 @@ std::vector<std::string> QueryCache::WrittenModels(const Catalog& catalog,
   const ModelInfo* info = catalog.Find(model);
   if (!cascades || info == nullptr) return models;
   for (const ReverseInfo& reverse : info->reverse_relations) {
-    if (std::find(models.begin(), models.end(), reverse.source_model) == models.end()) {
-      models.push_back(reverse.source_model);
-    }
+    AddModel(models, reverse.source_model);
   }
   return models;
 }

@@ -268,7 +268,6 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ServeStatementRead(
 }
 
 namespace {
-// The driver statement of a compile result, or its error.
 // The models an Execute declares it writes (with what their cascades may
 // change), each checked against the catalog.
 absl::StatusOr<std::vector<std::string>> DeclaredWrites(
@@ -280,15 +279,14 @@ absl::StatusOr<std::vector<std::string>> DeclaredWrites(
       return absl::InvalidArgumentError(
           absl::StrCat(field, "[", i, "]: unknown model '", models[i], "'"));
     }
-    for (std::string& model : QueryCache::WrittenModels(catalog, models[i], true)) {
-      if (std::find(writes.begin(), writes.end(), model) == writes.end()) {
-        writes.push_back(std::move(model));
-      }
+    for (const std::string& model : QueryCache::WrittenModels(catalog, models[i], true)) {
+      AddModel(writes, model);
     }
   }
   return writes;
 }
 
+// The driver statement of a compile result, or its error.
 template <typename T>
 absl::StatusOr<pg::Statement> Prepared(const absl::StatusOr<T>& compiled) {
   if (!compiled.ok()) return compiled.status();
@@ -358,8 +356,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BulkCreate(
     return reactor;
   }
   auto statements = std::make_shared<std::vector<pg::Statement>>();
+  const absl::Time deadline = DeadlineOf(*context);
   for (const CompiledWrite& batch : *batches) {
-    statements->push_back(ToPg(batch.statement, DeadlineOf(*context)));
+    statements->push_back(ToPg(batch.statement, deadline));
   }
   // All batches in one transaction: all rows or none.
   std::vector<std::string> writes = {request->model()};
@@ -815,11 +814,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Batch(grpc::CallbackServerContext* c
     }
     std::vector<std::string> writes;
     for (const BatchOp& op : *ops) {
-      for (const std::string& model : op.writes) {
-        if (std::find(writes.begin(), writes.end(), model) == writes.end()) {
-          writes.push_back(model);
-        }
-      }
+      for (const std::string& model : op.writes) AddModel(writes, model);
     }
     AfterWrite(std::move(writes), [reactor] { Finish(reactor, absl::OkStatus()); });
   });
@@ -856,7 +851,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Explain(grpc::CallbackServerContext*
       Finish(reactor, lease.status());
       return;
     }
-    absl::StatusOr<v1::ExplainResponse> plan = RunExplain(**lease, statement, analyze, buffers, deadline);
+    absl::StatusOr<v1::ExplainResponse> plan =
+        RunExplain(**lease, statement, analyze, buffers, deadline);
     if (plan.ok()) *response = std::move(*plan);
     Finish(reactor, plan.status());
   });

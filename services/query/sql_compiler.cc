@@ -44,11 +44,7 @@ class Builder {
   // The root model, then each joined model once.
   std::vector<std::string> Reads() const {
     std::vector<std::string> reads = {root_->name};
-    for (const JoinInfo& join : joins_) {
-      if (std::find(reads.begin(), reads.end(), join.model->name) == reads.end()) {
-        reads.push_back(join.model->name);
-      }
-    }
+    for (const JoinInfo& join : joins_) AddModel(reads, join.model->name);
     return reads;
   }
 
@@ -480,12 +476,7 @@ absl::StatusOr<CompiledQuery> CompileQuery(const Catalog& catalog,
   out.statement.sql = std::move(sql);
   out.statement.params = builder.TakeParams();
   out.statement.reads = builder.Reads();
-  for (const PrefetchPlan& plan : out.prefetch) {
-    if (std::find(out.statement.reads.begin(), out.statement.reads.end(), plan.child->name) ==
-        out.statement.reads.end()) {
-      out.statement.reads.push_back(plan.child->name);
-    }
-  }
+  for (const PrefetchPlan& plan : out.prefetch) AddModel(out.statement.reads, plan.child->name);
   return out;
 }
 
