@@ -31,4 +31,15 @@ absl::StatusOr<int64_t> Cache::DeleteMany(const std::vector<std::string>& keys) 
   return deleted;
 }
 
+CacheStats CacheCounters::Snapshot() const {
+  CacheStats stats;
+  stats.hits = hits.load(std::memory_order_relaxed);
+  stats.misses = misses.load(std::memory_order_relaxed);
+  stats.sets = sets.load(std::memory_order_relaxed);
+  stats.deletes = deletes.load(std::memory_order_relaxed);
+  stats.expirations = expirations.load(std::memory_order_relaxed);
+  stats.errors = errors.load(std::memory_order_relaxed);
+  return stats;
+}
+
 }  // namespace hyper::cache

@@ -17,6 +17,7 @@
 #ifndef HYPER_LIBS_CACHE_CACHE_H_
 #define HYPER_LIBS_CACHE_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -49,6 +50,17 @@ struct CacheStats {
     const uint64_t lookups = hits + misses;
     return lookups == 0 ? 0.0 : static_cast<double>(hits) / lookups;
   }
+};
+
+// The counts of a Cache used from many threads: bumped with relaxed atomics
+// anywhere, read together by Snapshot() (entries and bytes left 0).
+struct CacheCounters {
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+  CacheStats Snapshot() const;
+
+  std::atomic<uint64_t> hits{0}, misses{0}, sets{0}, deletes{0}, expirations{0}, errors{0};
 };
 
 class Cache {

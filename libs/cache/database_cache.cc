@@ -227,7 +227,7 @@ Value DatabaseCache::Expires(absl::Duration ttl) const {
 }
 
 absl::Status DatabaseCache::Fail(absl::Status status) const {
-  if (!status.ok()) errors_.fetch_add(1, std::memory_order_relaxed);
+  if (!status.ok()) CacheCounters::Add(counters_.errors);
   return status;
 }
 
@@ -237,10 +237,10 @@ absl::StatusOr<std::optional<std::string>> DatabaseCache::Get(absl::string_view 
       Run("Get", sql_.get, {Value::Bytes(std::string(key)), Now()});
   if (!result.ok()) return Fail(result.status());
   if (result->rows.empty()) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
+    CacheCounters::Add(counters_.misses);
     return std::nullopt;
   }
-  hits_.fetch_add(1, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.hits);
   return result->rows[0][0].str();
 }
 
@@ -265,8 +265,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> DatabaseCache::GetMany(
     values[i] = it->second;
     ++hits;
   }
-  hits_.fetch_add(hits, std::memory_order_relaxed);
-  misses_.fetch_add(keys.size() - hits, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.hits, hits);
+  CacheCounters::Add(counters_.misses, keys.size() - hits);
   return values;
 }
 
@@ -277,7 +277,7 @@ absl::Status DatabaseCache::Set(absl::string_view key, absl::string_view value,
       "Set", sql_.set,
       {Value::Bytes(std::string(key)), Value::Bytes(std::string(value)), Expires(ttl)});
   if (!result.ok()) return Fail(result.status());
-  sets_.fetch_add(1, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.sets);
   return absl::OkStatus();
 }
 
@@ -300,7 +300,7 @@ absl::Status DatabaseCache::SetMany(const KeyValues& entries, absl::Duration ttl
           {ByteaArray(rows, [](const Row& r) { return r.first; }),
            ByteaArray(rows, [](const Row& r) { return r.second; }), Expires(ttl)});
   if (!result.ok()) return Fail(result.status());
-  sets_.fetch_add(rows.size(), std::memory_order_relaxed);
+  CacheCounters::Add(counters_.sets, rows.size());
   return absl::OkStatus();
 }
 
@@ -313,7 +313,7 @@ absl::StatusOr<bool> DatabaseCache::Add(absl::string_view key, absl::string_view
            Now()});
   if (!result.ok()) return Fail(result.status());
   const bool stored = !result->rows.empty();
-  if (stored) sets_.fetch_add(1, std::memory_order_relaxed);
+  if (stored) CacheCounters::Add(counters_.sets);
   return stored;
 }
 
@@ -323,7 +323,7 @@ absl::StatusOr<bool> DatabaseCache::Delete(absl::string_view key) {
       Run("Delete", sql_.del, {Value::Bytes(std::string(key)), Now()});
   if (!result.ok()) return Fail(result.status());
   const bool existed = !result->rows.empty() && result->rows[0][0].boolean();
-  if (existed) deletes_.fetch_add(1, std::memory_order_relaxed);
+  if (existed) CacheCounters::Add(counters_.deletes);
   return existed;
 }
 
@@ -338,7 +338,7 @@ absl::StatusOr<int64_t> DatabaseCache::DeleteMany(const std::vector<std::string>
            Now()});
   if (!result.ok()) return Fail(result.status());
   const int64_t deleted = result->rows[0][0].int64();
-  deletes_.fetch_add(deleted, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.deletes, deleted);
   return deleted;
 }
 
@@ -367,7 +367,7 @@ absl::StatusOr<int64_t> DatabaseCache::Incr(absl::string_view key, int64_t delta
     return Fail(
         absl::InternalError("DatabaseCache Incr: unexpected result from the server"));
   }
-  sets_.fetch_add(1, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.sets);
   return next;
 }
 
@@ -386,7 +386,7 @@ absl::StatusOr<std::string> DatabaseCache::GetOrSet(absl::string_view key,
           {Value::Bytes(std::string(key)), Value::Bytes(*std::move(computed)),
            Expires(ttl), now});
   if (!result.ok()) return Fail(result.status());
-  sets_.fetch_add(1, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.sets);
   return result->rows[0][0].str();
 }
 
@@ -398,20 +398,11 @@ absl::Status DatabaseCache::Clear() {
 absl::StatusOr<int64_t> DatabaseCache::CleanupExpired() {
   absl::StatusOr<pg::Result> result = Run("CleanupExpired", sql_.cleanup, {Now()});
   if (!result.ok()) return Fail(result.status());
-  expirations_.fetch_add(result->rows_affected, std::memory_order_relaxed);
+  CacheCounters::Add(counters_.expirations, result->rows_affected);
   return result->rows_affected;
 }
 
-CacheStats DatabaseCache::stats() const {
-  CacheStats stats;
-  stats.hits = hits_.load(std::memory_order_relaxed);
-  stats.misses = misses_.load(std::memory_order_relaxed);
-  stats.sets = sets_.load(std::memory_order_relaxed);
-  stats.deletes = deletes_.load(std::memory_order_relaxed);
-  stats.expirations = expirations_.load(std::memory_order_relaxed);
-  stats.errors = errors_.load(std::memory_order_relaxed);
-  return stats;
-}
+CacheStats DatabaseCache::stats() const { return counters_.Snapshot(); }
 
 absl::StatusOr<CacheStats> DatabaseCache::StatsWithSize() {
   absl::StatusOr<pg::Result> result = Run("StatsWithSize", sql_.size, {Now()});

@@ -172,8 +172,7 @@ class DatabaseCache final : public Cache {
   const Options options_;
   const Sql sql_;
 
-  mutable std::atomic<uint64_t> hits_{0}, misses_{0}, sets_{0}, deletes_{0},
-      expirations_{0}, errors_{0};
+  mutable CacheCounters counters_;
 };
 
 }  // namespace hyper::cache

@@ -9,10 +9,6 @@
 namespace hyper::cache {
 namespace {
 
-void Count(std::atomic<uint64_t>& counter, uint64_t n = 1) {
-  counter.fetch_add(n, std::memory_order_relaxed);
-}
-
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   // A cache that comes back should be used again soon, not after gRPC's
@@ -40,7 +36,7 @@ void RemoteCache::Prepare(grpc::ClientContext* context) const {
 }
 
 absl::Status RemoteCache::Failed(const grpc::Status& status) {
-  Count(errors_);
+  CacheCounters::Add(counters_.errors);
   return service::FromGrpcStatus(status);
 }
 
@@ -77,10 +73,10 @@ RemoteCache::Versioned RemoteCache::FromGetResponse(v1::GetResponse& response) {
   Versioned out;
   out.versioned_key = std::move(*response.mutable_versioned_key());
   if (response.found()) {
-    Count(hits_);
+    CacheCounters::Add(counters_.hits);
     out.value = std::move(*response.mutable_value());
   } else {
-    Count(misses_);
+    CacheCounters::Add(counters_.misses);
   }
   return out;
 }
@@ -95,7 +91,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RemoteCache::GetMany(
   grpc::Status status = stub_->GetMany(&context, request, &response);
   if (!status.ok()) return Failed(status);
   if (response.results_size() != static_cast<int>(keys.size())) {
-    Count(errors_);
+    CacheCounters::Add(counters_.errors);
     return absl::InternalError(absl::StrCat("cache service answered ", response.results_size(),
                                             " results for ", keys.size(), " keys"));
   }
@@ -103,10 +99,10 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RemoteCache::GetMany(
   values.reserve(keys.size());
   for (v1::GetResponse& result : *response.mutable_results()) {
     if (result.found()) {
-      Count(hits_);
+      CacheCounters::Add(counters_.hits);
       values.emplace_back(std::move(*result.mutable_value()));
     } else {
-      Count(misses_);
+      CacheCounters::Add(counters_.misses);
       values.emplace_back(std::nullopt);
     }
   }
@@ -126,7 +122,7 @@ absl::Status RemoteCache::Set(absl::string_view key, absl::string_view value,
   v1::SetResponse response;
   grpc::Status status = stub_->Set(&context, request, &response);
   if (!status.ok()) return Failed(status);
-  Count(sets_);
+  CacheCounters::Add(counters_.sets);
   return absl::OkStatus();
 }
 
@@ -145,7 +141,7 @@ absl::Status RemoteCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
   v1::SetManyResponse response;
   grpc::Status status = stub_->SetMany(&context, request, &response);
   if (!status.ok()) return Failed(status);
-  Count(sets_, entries.size());
+  CacheCounters::Add(counters_.sets, entries.size());
   return absl::OkStatus();
 }
 
@@ -161,7 +157,7 @@ absl::StatusOr<v1::GetOrSetResponse> RemoteCache::StoreIfAbsent(absl::string_vie
   v1::GetOrSetResponse response;
   grpc::Status status = stub_->GetOrSet(&context, request, &response);
   if (!status.ok()) return Failed(status);
-  if (response.stored()) Count(sets_);
+  if (response.stored()) CacheCounters::Add(counters_.sets);
   return response;
 }
 
@@ -188,7 +184,7 @@ absl::StatusOr<int64_t> RemoteCache::DeleteMany(const std::vector<std::string>& 
   v1::DeleteResponse response;
   grpc::Status status = stub_->Delete(&context, request, &response);
   if (!status.ok()) return Failed(status);
-  Count(deletes_, response.deleted());
+  CacheCounters::Add(counters_.deletes, response.deleted());
   return response.deleted();
 }
 
@@ -227,15 +223,7 @@ absl::Status RemoteCache::Clear() {
   return status.ok() ? absl::OkStatus() : Failed(status);
 }
 
-CacheStats RemoteCache::stats() const {
-  CacheStats stats;
-  stats.hits = hits_.load(std::memory_order_relaxed);
-  stats.misses = misses_.load(std::memory_order_relaxed);
-  stats.sets = sets_.load(std::memory_order_relaxed);
-  stats.deletes = deletes_.load(std::memory_order_relaxed);
-  stats.errors = errors_.load(std::memory_order_relaxed);
-  return stats;
-}
+CacheStats RemoteCache::stats() const { return counters_.Snapshot(); }
 
 absl::StatusOr<v1::StatsResponse> RemoteCache::ServiceStats() {
   grpc::ClientContext context;
@@ -313,7 +301,7 @@ void RemoteCache::SetAsync(absl::string_view key, absl::string_view value,
                            absl::Duration ttl) {
   absl::StatusOr<int64_t> ttl_ms = TtlMs(ttl);
   if (!ttl_ms.ok()) {
-    Count(errors_);
+    CacheCounters::Add(counters_.errors);
     return;
   }
   v1::SetRequest request;
@@ -327,7 +315,7 @@ void RemoteCache::SetAsync(absl::string_view key, absl::string_view value,
       },
       [this](const grpc::Status& status, v1::SetResponse&) {
         if (status.ok()) {
-          Count(sets_);
+          CacheCounters::Add(counters_.sets);
         } else {
           Failed(status).IgnoreError();
         }

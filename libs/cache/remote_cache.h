@@ -115,11 +115,7 @@ class RemoteCache final : public Cache {
   RemoteCacheOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CacheService::Stub> stub_;
-  std::atomic<uint64_t> hits_{0};
-  std::atomic<uint64_t> misses_{0};
-  std::atomic<uint64_t> sets_{0};
-  std::atomic<uint64_t> deletes_{0};
-  std::atomic<uint64_t> errors_{0};
+  CacheCounters counters_;
   std::mutex async_mu_;
   std::condition_variable async_idle_;
   int async_in_flight_ = 0;  // guarded by async_mu_
