@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
+#include "services/bench/copy_stream.h"
 #include "services/bench/query_values.h"
 
 namespace hyper::bench {
@@ -88,108 +88,17 @@ class CallStarter {
   std::mt19937_64 rng_;
 };
 
-// Streams `rows` rows into CopyIn (1,000 per message) with the callback
-// API, building each message while the previous one is on the wire: two
-// buffers, so the client's encoding overlaps the transfer and the server.
-class CopyStreamer : public grpc::ClientWriteReactor<v1::CopyInRequest> {
- public:
-  CopyStreamer(v1::QueryService::Stub* stub, int64_t rows) : rows_(rows) {
-    stub->async()->CopyIn(&context_, &response_, this);
-    StartCall();
-  }
-
-  // Sends everything, then waits for the answer.
-  grpc::Status Run() {
-    const std::string payload(64, 'x');
-    int next = 0;
-    for (int64_t sent = 0; sent < rows_;) {
-      v1::CopyInRequest* message = &buffers_[next];
-      next ^= 1;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return failed_ || (in_flight_ != message && queued_ != message); });
-        if (failed_) break;
-      }
-      message->Clear();
-      if (sent == 0) {
-        message->set_model("bench_copy");
-        message->add_fields("id");
-        message->add_fields("payload");
-      }
-      int64_t n = std::min<int64_t>(1000, rows_ - sent);
-      for (int64_t i = 0; i < n; ++i) {
-        v1::Row* row = message->add_rows();
-        row->add_values()->set_int_value(sent + i);
-        row->add_values()->set_text_value(payload);
-      }
-      sent += n;
-      bool start = false;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (failed_) break;
-        if (in_flight_ == nullptr) {
-          in_flight_ = message;
-          start = true;
-        } else {
-          queued_ = message;
-        }
-      }
-      if (start) StartWrite(message);
-    }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return failed_ || (in_flight_ == nullptr && queued_ == nullptr); });
-    if (!failed_) {
-      lock.unlock();
-      StartWritesDone();
-      lock.lock();
-    }
-    cv_.wait(lock, [&] { return done_; });
-    return status_;
-  }
-
-  int64_t rows_written() const { return response_.rows_written(); }
-
-  void OnWriteDone(bool ok) override {
-    v1::CopyInRequest* next = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!ok) {
-        failed_ = true;  // the server has answered; OnDone brings its status
-      } else {
-        in_flight_ = queued_;
-        queued_ = nullptr;
-        next = in_flight_;
-      }
-    }
-    cv_.notify_all();
-    if (next != nullptr) StartWrite(next);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_ = status;
-    done_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  const int64_t rows_;
-  grpc::ClientContext context_;
-  v1::CopyInResponse response_;
-  v1::CopyInRequest buffers_[2];
-  std::mutex mu_;
-  std::condition_variable cv_;
-  v1::CopyInRequest* in_flight_ = nullptr;  // guarded by mu_
-  v1::CopyInRequest* queued_ = nullptr;     // guarded by mu_: built, waiting
-  bool failed_ = false;                     // guarded by mu_
-  bool done_ = false;                       // guarded by mu_
-  grpc::Status status_;                     // guarded by mu_
-};
-
 absl::StatusOr<DbLoadResult> RunCopy(const DbLoadOptions& options, v1::QueryService::Stub* stub) {
   absl::Time start = absl::Now();
-  CopyStreamer streamer(stub, options.rows);
-  grpc::Status status = streamer.Run();
+  CopyStream stream(stub, "bench_copy", {"id", "payload"});
+  const std::string payload(64, 'x');
+  for (int64_t id = 0; id < options.rows; ++id) {
+    v1::Row* row = stream.AddRow();
+    row->add_values()->set_int_value(id);
+    row->add_values()->set_text_value(payload);
+    if ((id + 1) % 1000 == 0) stream.Send();  // 1,000 rows a message
+  }
+  grpc::Status status = stream.Finish();
   DbLoadResult result;
   result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   if (!status.ok()) {
@@ -197,7 +106,7 @@ absl::StatusOr<DbLoadResult> RunCopy(const DbLoadOptions& options, v1::QueryServ
     result.first_error = status.error_message();
     return result;
   }
-  result.operations = streamer.rows_written();
+  result.operations = stream.rows_written();
   result.ops_per_second = result.operations / result.seconds;
   return result;
 }

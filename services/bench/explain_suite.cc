@@ -15,7 +15,9 @@
 #include "libs/json/writer.h"
 #include "libs/service/grpc_status.h"
 #include "proto/hyper/query/v1/query.grpc.pb.h"
+#include "services/bench/copy_stream.h"
 #include "services/bench/explain_queries.h"
+#include "services/bench/load_driver.h"
 #include "services/bench/progress.h"
 #include "services/bench/query_values.h"
 #include "services/bench/seed_data.h"
@@ -44,7 +46,10 @@ class Client {
  public:
   explicit Client(const std::string& address)
       : address_(address),
-        channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+        // Shared and never destroyed: seeding streams with gRPC's callback
+        // API, and gRPC 1.51 can crash when the last callback channel goes
+        // and a new one is made (a second run in the same process).
+        channel_(SharedChannel(address)),
         stub_(v1::QueryService::NewStub(channel_)) {}
 
   v1::QueryService::Stub* stub() { return stub_.get(); }
@@ -164,47 +169,12 @@ absl::StatusOr<bool> HoldsSeed(Client& client, const SeedSize& size) {
 
 // --- seeding ---------------------------------------------------------------
 
-// One CopyIn stream.
-class CopyStream {
- public:
-  CopyStream(Client& client, std::string model, std::vector<std::string> fields)
-      : model_(std::move(model)), fields_(std::move(fields)) {
-    writer_ = client.stub()->CopyIn(&context_, &response_);
-  }
-
-  v1::Row* AddRow() { return message_.add_rows(); }
-
-  // Sends the rows added since the last Send.
-  void Send() {
-    if (broken_ || message_.rows_size() == 0) return;
-    if (first_) {
-      message_.set_model(model_);
-      for (const std::string& f : fields_) message_.add_fields(f);
-      first_ = false;
-    }
-    if (!writer_->Write(message_)) broken_ = true;
-    message_.Clear();
-  }
-
-  // Ends the stream; the rows written, or the stream's error.
-  absl::StatusOr<int64_t> Finish() {
-    Send();
-    writer_->WritesDone();
-    absl::Status s = FromGrpc(writer_->Finish(), absl::StrCat("CopyIn(", model_, ")"));
-    if (!s.ok()) return s;
-    return response_.rows_written();
-  }
-
- private:
-  std::string model_;
-  std::vector<std::string> fields_;
-  grpc::ClientContext context_;
-  v1::CopyInResponse response_;
-  std::unique_ptr<grpc::ClientWriter<v1::CopyInRequest>> writer_;
-  v1::CopyInRequest message_;
-  bool first_ = true;
-  bool broken_ = false;
-};
+// Ends a seeding stream: the rows written, or its error naming the table.
+absl::StatusOr<int64_t> FinishCopy(CopyStream& stream) {
+  absl::Status s = FromGrpc(stream.Finish(), absl::StrCat("CopyIn(", stream.model(), ")"));
+  if (!s.ok()) return s;
+  return stream.rows_written();
+}
 
 void AddInt(v1::Row* row, int64_t n) { row->add_values()->set_int_value(n); }
 void AddFloat(v1::Row* row, double d) { row->add_values()->set_float_value(d); }
@@ -246,7 +216,7 @@ absl::Status Seed(Client& client, const SeedSize& size, std::FILE* log) {
   Progress progress(log, "seed", total);
   SeedData data(size);
   {
-    CopyStream users(client, kSchema + ".users", {"id", "username", "karma", "created_at"});
+    CopyStream users(client.stub(), kSchema + ".users", {"id", "username", "karma", "created_at"});
     for (int64_t id = 1; id <= size.users; ++id) {
       UserRow u = data.User(id);
       v1::Row* row = users.AddRow();
@@ -255,19 +225,20 @@ absl::Status Seed(Client& client, const SeedSize& size, std::FILE* log) {
       AddInt(row, u.karma);
       AddTime(row, u.created_at);
     }
-    absl::StatusOr<int64_t> n = users.Finish();
+    absl::StatusOr<int64_t> n = FinishCopy(users);
     if (!n.ok()) return n.status();
     progress.Advance(*n);
   }
   // Three COPYs at once, on three server connections: PostgreSQL parses
   // and writes them in parallel while this thread generates rows.
-  CopyStream posts(client, kSchema + ".posts",
+  CopyStream posts(client.stub(), kSchema + ".posts",
                    {"id", "author_id", "title", "body", "upvotes", "downvotes", "score",
                     "num_comments", "hot_score", "controversy_score", "velocity", "is_deleted",
                     "created_at"});
-  CopyStream comments(client, kSchema + ".comments",
+  CopyStream comments(client.stub(), kSchema + ".comments",
                       {"id", "post_id", "author_id", "score", "body", "created_at"});
-  CopyStream votes(client, kSchema + ".votes", {"user_id", "post_id", "value", "created_at"});
+  CopyStream votes(client.stub(), kSchema + ".votes",
+                   {"user_id", "post_id", "value", "created_at"});
   constexpr int64_t kChunk = 1000;  // posts per message
   for (int64_t first = 1; first <= size.posts; first += kChunk) {
     int64_t last = std::min(size.posts, first + kChunk - 1);
@@ -311,7 +282,7 @@ absl::Status Seed(Client& client, const SeedSize& size, std::FILE* log) {
     progress.Advance(n * (1 + kCommentsPerPost + kVotesPerPost));
   }
   for (CopyStream* stream : {&posts, &comments, &votes}) {
-    absl::StatusOr<int64_t> n = stream->Finish();
+    absl::StatusOr<int64_t> n = FinishCopy(*stream);
     if (!n.ok()) return n.status();
   }
   progress.Done();
