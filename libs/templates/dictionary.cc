@@ -206,13 +206,7 @@ Dictionary* Dictionary::AddChild(absl::string_view section, bool include, const 
   const Key key = MakeKey(section.data(), section.size());
   Sub* sub = FindSub(section.data(), key, include);
   if (sub == nullptr) {
-    if (sub_count_ == sub_capacity_) {
-      const uint32_t capacity = sub_capacity_ == 0 ? 4 : 2 * sub_capacity_;
-      Sub* subs = static_cast<Sub*>(arena.Allocate(capacity * sizeof(Sub), alignof(Sub)));
-      if (sub_count_ > 0) std::memcpy(subs, subs_, sub_count_ * sizeof(Sub));
-      subs_ = subs;
-      sub_capacity_ = capacity;
-    }
+    if (sub_count_ == sub_capacity_) arena.Grow(subs_, sub_count_, sub_capacity_);
     sub = &subs_[sub_count_++];
     *sub = Sub{key, arena.Keep(section), nullptr, nullptr, include};
   }
@@ -233,17 +227,11 @@ void Dictionary::SetVar(absl::string_view name, absl::string_view value) {
 }
 
 inline void Dictionary::AppendVar(const Var& var) {
-  if (ABSL_PREDICT_FALSE(var_count_ == var_capacity_)) GrowVars();
+  if (ABSL_PREDICT_FALSE(var_count_ == var_capacity_)) {
+    tree_->arena.Grow(vars_, var_count_, var_capacity_);
+  }
   vars_[var_count_++] = var;
   if (ABSL_PREDICT_FALSE(var_count_ > kIndexAbove)) IndexNewestVar();
-}
-
-void Dictionary::GrowVars() {
-  const uint32_t capacity = var_capacity_ == 0 ? 4 : 2 * var_capacity_;
-  Var* vars = static_cast<Var*>(tree_->arena.Allocate(capacity * sizeof(Var), alignof(Var)));
-  if (var_count_ > 0) std::memcpy(vars, vars_, var_count_ * sizeof(Var));
-  vars_ = vars;
-  var_capacity_ = capacity;
 }
 
 void Dictionary::SetIntValue(absl::string_view name, long value) {

@@ -109,6 +109,16 @@ class Dictionary final : public ctemplate::TemplateDictionaryInterface {
     }
     // A copy of `s` followed by a NUL.
     const char* Copy(absl::string_view s);
+    // Moves `items`, an array of `count` trivially copyable T, to a new one
+    // twice its `capacity` (4 at first) in this arena.
+    template <typename T>
+    void Grow(T*& items, uint32_t count, uint32_t& capacity) {
+      const uint32_t grown = capacity == 0 ? 4 : 2 * capacity;
+      T* moved = static_cast<T*>(Allocate(grown * sizeof(T), alignof(T)));
+      if (count > 0) std::memcpy(moved, items, count * sizeof(T));
+      items = moved;
+      capacity = grown;
+    }
     // Frees all but the first block, and empties it.
     void Reset();
     // Bytes taken from the system beyond the first block (for tests).
@@ -173,7 +183,6 @@ class Dictionary final : public ctemplate::TemplateDictionaryInterface {
   const Sub* FindSubUp(const ctemplate::TemplateString& name, bool include) const;
   void SetVar(absl::string_view name, absl::string_view value);
   void AppendVar(const Var& var);
-  void GrowVars();
   const Var* FindVar(const char* name, const Key& key) const;
   const Var* FindIndexedVar(const char* name, const Key& key) const;
   ctemplate::TemplateString GetValueSlow(const ctemplate::TemplateString& variable) const;
