@@ -33,5 +33,24 @@ void BM_ParseDoc2KB(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseDoc2KB);
 
+// The same parse on each simdjson kernel this CPU runs (BM_ParseDoc2KB uses
+// the one simdjson picks at run time): the library's ceiling for this
+// document, e.g. `--benchmark_filter=Kernel`.
+void BM_ParseDoc2KBKernel(benchmark::State& state, const simdjson::implementation* kernel) {
+  const simdjson::implementation* picked = simdjson::get_active_implementation();
+  simdjson::get_active_implementation() = kernel;
+  BM_ParseDoc2KB(state);  // the reader's parser is made with `kernel`
+  simdjson::get_active_implementation() = picked;
+}
+
+const bool kKernelsRegistered = [] {
+  for (const simdjson::implementation* kernel : simdjson::get_available_implementations()) {
+    if (!kernel->supported_by_runtime_system()) continue;
+    benchmark::RegisterBenchmark(("BM_ParseDoc2KBKernel/" + kernel->name()).c_str(),
+                                 BM_ParseDoc2KBKernel, kernel);
+  }
+  return true;
+}();
+
 }  // namespace
 }  // namespace hyper::json
