@@ -117,15 +117,6 @@ absl::StatusOr<v1::Row> FirstRow(absl::StatusOr<v1::ExecuteResponse> r, absl::st
   return r->rows(0);
 }
 
-std::string QuoteIdent(absl::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 // --- schema state ----------------------------------------------------------
 
 enum class SchemaState { kAbsent, kOurs, kForeign };
@@ -187,13 +178,14 @@ absl::Status Seed(Client& client, const SeedSize& size, std::FILE* log) {
   // pg_trgm: reuse it where it is installed, else install it inside our
   // schema (so dropping the schema removes it again).
   absl::StatusOr<v1::ExecuteResponse> trgm = client.Execute(
-      "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+      "SELECT quote_ident(n.nspname) FROM pg_extension e "
+      "JOIN pg_namespace n ON n.oid = e.extnamespace "
       "WHERE e.extname = 'pg_trgm'");
   if (!trgm.ok()) return trgm.status();
   std::vector<std::string> ddl = {absl::StrCat("CREATE SCHEMA ", kSchema)};
   std::string trgm_schema = kSchema;
   if (trgm->rows_size() > 0) {
-    trgm_schema = QuoteIdent(trgm->rows(0).values(0).text_value());
+    trgm_schema = trgm->rows(0).values(0).text_value();  // quoted by the server
   } else {
     ddl.push_back(absl::StrCat("CREATE EXTENSION pg_trgm WITH SCHEMA ", kSchema));
   }
