@@ -24,6 +24,47 @@
 
 namespace hyper::service {
 
+// A request and a response on one protobuf arena whose first block lives
+// inside this object. Reset() frees both (keeping the first block) and
+// makes fresh ones. For streams, which have no MessageAllocator: e.g. a
+// queue of these, one per message in flight.
+template <typename Request, typename Response>
+class ArenaMessages {
+ public:
+  // Enough for the requests and responses of typical calls; larger ones
+  // grow the arena from the heap until the next Reset().
+  static constexpr size_t kFirstBlockBytes = 4096;
+
+  ArenaMessages() : arena_(Options(first_block_)) { Create(); }
+  ArenaMessages(const ArenaMessages&) = delete;
+  ArenaMessages& operator=(const ArenaMessages&) = delete;
+
+  Request* request() const { return request_; }
+  Response* response() const { return response_; }
+
+  void Reset() {
+    arena_.Reset();  // keeps the first block, frees what grew past it
+    Create();
+  }
+
+ private:
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kFirstBlockBytes;
+    return options;
+  }
+  void Create() {
+    request_ = google::protobuf::Arena::CreateMessage<Request>(&arena_);
+    response_ = google::protobuf::Arena::CreateMessage<Response>(&arena_);
+  }
+
+  alignas(std::max_align_t) char first_block_[kFirstBlockBytes];
+  google::protobuf::Arena arena_;
+  Request* request_;
+  Response* response_;
+};
+
 template <typename Request, typename Response>
 class ArenaAllocator final : public grpc::MessageAllocator<Request, Response> {
  public:
@@ -53,37 +94,25 @@ class ArenaAllocator final : public grpc::MessageAllocator<Request, Response> {
   }
 
  private:
-  // Enough for the requests and responses of typical calls; larger ones
-  // grow the arena from the heap until the call ends.
-  static constexpr size_t kFirstBlockBytes = 4096;
   // More idle holders than this are freed: a burst does not pin memory.
   static constexpr size_t kMaxFree = 256;
 
   class Holder final : public grpc::MessageHolder<Request, Response> {
    public:
-    explicit Holder(ArenaAllocator* owner) : owner_(owner), arena_(Options(first_block_)) {
-      CreateMessages();
-    }
+    explicit Holder(ArenaAllocator* owner) : owner_(owner) { Point(); }
     void Release() override {
-      arena_.Reset();  // keeps the first block, frees what grew past it
-      CreateMessages();
+      messages_.Reset();
+      Point();
       owner_->Recycle(this);
     }
 
    private:
-    static google::protobuf::ArenaOptions Options(char* block) {
-      google::protobuf::ArenaOptions options;
-      options.initial_block = block;
-      options.initial_block_size = kFirstBlockBytes;
-      return options;
-    }
-    void CreateMessages() {
-      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
-      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    void Point() {
+      this->set_request(messages_.request());
+      this->set_response(messages_.response());
     }
     ArenaAllocator* owner_;
-    alignas(std::max_align_t) char first_block_[kFirstBlockBytes];
-    google::protobuf::Arena arena_;
+    ArenaMessages<Request, Response> messages_;
   };
 
   void Recycle(Holder* holder) {

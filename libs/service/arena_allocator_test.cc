@@ -55,5 +55,24 @@ TEST(ArenaAllocatorTest, KeepsAtMostABoundedNumberOfIdleHolders) {
   EXPECT_EQ(allocator.free_holders(), 256u);
 }
 
+TEST(ArenaMessagesTest, ResetGivesFreshMessagesOnTheSameArena) {
+  ArenaMessages<Request, Response> messages;
+  google::protobuf::Arena* arena = messages.response()->GetArena();
+  ASSERT_NE(arena, nullptr);
+  EXPECT_EQ(messages.request()->GetArena(), arena);
+  for (int i = 0; i < 500; ++i) {
+    messages.response()->add_endpoints()->set_address(std::string(40, 'x'));
+  }
+  const uint64_t grown = arena->SpaceAllocated();
+  EXPECT_GT(grown, 500u * 40u);
+  messages.Reset();
+  EXPECT_EQ(messages.response()->endpoints_size(), 0);
+  EXPECT_EQ(messages.response()->GetArena(), arena);
+  EXPECT_EQ(messages.request()->GetArena(), arena);
+  EXPECT_LT(arena->SpaceAllocated(), grown) << "what grew past the first block is freed";
+  messages.response()->set_service("cache");
+  EXPECT_EQ(messages.response()->service(), "cache");
+}
+
 }  // namespace
 }  // namespace hyper::service

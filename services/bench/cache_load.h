@@ -5,7 +5,9 @@
 //   set   Set of a random key
 //   mix   90% get, 10% set
 // With batch > 1, each call is a GetMany/SetMany of `batch` random keys
-// (mix: 9 GetMany to 1 SetMany), and throughput counts keys.
+// (mix: 9 GetMany to 1 SetMany), and throughput counts keys. With
+// `pipeline`, the same commands go over Pipeline streams (one per slot in
+// flight, like redis-benchmark's clients) instead of unary calls.
 //
 // Example:
 //   auto r = RunCacheLoad({.address = "127.0.0.1:50052", .suite = "get",
@@ -32,6 +34,9 @@ struct CacheLoadOptions {
   int value_bytes = 3;        // redis-benchmark's default -d
   int batch = 1;              // keys per call (GetMany/SetMany when > 1)
   int connections = 1;        // TCP connections the calls are spread over
+  // Each in-flight slot is a Pipeline stream sending one command at a time,
+  // instead of a unary call per command.
+  bool pipeline = false;
 };
 
 // InvalidArgument naming the option for an unknown suite or bad numbers;

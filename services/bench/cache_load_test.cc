@@ -63,6 +63,21 @@ TEST_F(CacheLoadTest, BatchesCountKeys) {
   EXPECT_TRUE(absl::StartsWith(FormatLoad("get", *r), "get: ")) << FormatLoad("get", *r);
 }
 
+TEST_F(CacheLoadTest, PipelineStreamsRunEverySuiteAndCountKeys) {
+  for (const char* suite : {"get", "set", "mix"}) {
+    for (int batch : {1, 16}) {
+      CacheLoadOptions options = Options(suite, batch);
+      options.pipeline = true;
+      options.connections = 2;
+      absl::StatusOr<LoadResult> r = RunCacheLoad(options);
+      ASSERT_TRUE(r.ok()) << suite << ": " << r.status();
+      EXPECT_GT(r->calls, 0) << suite;
+      EXPECT_EQ(r->operations, r->calls * batch) << suite;
+      EXPECT_EQ(r->errors, 0) << suite << ": " << r->first_error;
+    }
+  }
+}
+
 TEST_F(CacheLoadTest, BadOptionsAndDeadServicesAreErrors) {
   CacheLoadOptions bad = Options("delete");
   EXPECT_EQ(RunCacheLoad(bad).status().code(), absl::StatusCode::kInvalidArgument);
@@ -70,6 +85,8 @@ TEST_F(CacheLoadTest, BadOptionsAndDeadServicesAreErrors) {
   EXPECT_TRUE(absl::StrContains(RunCacheLoad(bad).status().message(), "batch"));
   CacheLoadOptions dead = Options("get");
   dead.address = "127.0.0.1:1";
+  EXPECT_EQ(RunCacheLoad(dead).status().code(), absl::StatusCode::kUnavailable);
+  dead.pipeline = true;
   EXPECT_EQ(RunCacheLoad(dead).status().code(), absl::StatusCode::kUnavailable);
 }
 

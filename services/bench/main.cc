@@ -57,6 +57,9 @@ ABSL_FLAG(int64_t, keys, 100000, "cache: key space (filled before get and mix)."
 ABSL_FLAG(int, value_bytes, 3, "cache: value size (redis-benchmark's -d).");
 ABSL_FLAG(int, cache_connections, 1,
           "cache: TCP connections (gRPC channels) the calls in flight are spread over.");
+ABSL_FLAG(bool, cache_pipeline, false,
+          "cache: send the commands over Pipeline streams, one per call in flight, instead "
+          "of unary calls.");
 ABSL_FLAG(int, batch, 1, "cache: keys per call; > 1 uses GetMany/SetMany (ops/s counts keys).");
 // http
 ABSL_FLAG(std::string, url, "http://127.0.0.1:8080", "http: the edge, http://host:port.");
@@ -86,8 +89,10 @@ constexpr char kUsage[] = R"(hyper bench: benchmarks against Hyper's services
       Load suites against the query service: ops/s and p50/p90/p99/p99.9.
   bench cache --cache_addr=H:P [--suite=get,set,mix] [--concurrency=50] [--batch=1]
               [--keys=100000] [--value_bytes=3] [--duration=10s] [--cache_connections=1]
+              [--cache_pipeline]
       GET/SET mixes against the cache service (one key a call, or GetMany/SetMany of
-      --batch keys): keys/s and per-call p50/p90/p99/p99.9.
+      --batch keys; unary calls, or with --cache_pipeline one command at a time on each
+      of --concurrency Pipeline streams): keys/s and per-call p50/p90/p99/p99.9.
   bench http --url=http://H:P [--routes=/plaintext,/json] [--connections=64] [--threads=2]
              [--duration=10s]
       Drives wrk against edge routes, one after another: ops/s and p50/p90/p99/p99.9.
@@ -265,8 +270,9 @@ int RunCache() {
   }
   hyper::bench::Report report{.title = "bench cache"};
   report.notes.push_back(absl::StrFormat(
-      "cache service %s, %d calls in flight, %d key(s) a call, %s per suite",
+      "cache service %s, %d %s in flight, %d key(s) a call, %s per suite",
       absl::GetFlag(FLAGS_cache_addr), absl::GetFlag(FLAGS_concurrency),
+      absl::GetFlag(FLAGS_cache_pipeline) ? "Pipeline streams with a command" : "calls",
       absl::GetFlag(FLAGS_batch), absl::FormatDuration(absl::GetFlag(FLAGS_duration))));
   return RunSuites(std::move(report), suites,
                    [](const std::string& suite) {
@@ -279,6 +285,7 @@ int RunCache() {
                          .value_bytes = absl::GetFlag(FLAGS_value_bytes),
                          .batch = absl::GetFlag(FLAGS_batch),
                          .connections = absl::GetFlag(FLAGS_cache_connections),
+                         .pipeline = absl::GetFlag(FLAGS_cache_pipeline),
                      });
                    },
                    hyper::bench::FormatLoad);

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -272,6 +274,132 @@ TEST_F(CacheServerTest, DatabaseTierOutlivesARestart) {
   EXPECT_EQ(stats.database_errors(), 0u);
   EXPECT_TRUE(Get("kept").found());
   EXPECT_EQ(Stats().database_hits(), 1u) << "the hit was promoted to memory";
+}
+
+// Pipeline: every data command over one stream, answered in order; a bad
+// command fails alone and the stream goes on.
+TEST_F(CacheServerTest, PipelineAnswersInOrderAndABadCommandFailsAlone) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::PipelineRequest, v1::PipelineResponse>> stream =
+      stub_->Pipeline(&context);
+  std::vector<v1::PipelineRequest> commands(11);
+  commands[0].mutable_set()->set_key("a");
+  commands[0].mutable_set()->set_value("1");
+  commands[1].mutable_get()->set_key("a");
+  for (const char* key : {"zz", "a"}) commands[2].mutable_get_many()->add_keys(key);
+  // commands[3]: no command at all
+  commands[4].mutable_set()->set_key("");  // an empty key
+  v1::Entry* entry = commands[5].mutable_set_many()->add_entries();
+  entry->set_key("b");
+  entry->set_value("2");
+  commands[6].mutable_incr()->set_key("n");
+  commands[6].mutable_incr()->set_delta(5);
+  commands[7].mutable_incr()->set_key("a");
+  commands[7].mutable_incr()->set_delta(1);
+  commands[8].mutable_get_or_set()->set_key("b");
+  commands[8].mutable_get_or_set()->set_value("other");
+  for (const char* key : {"a", "nope"}) commands[9].mutable_delete_keys()->add_keys(key);
+  commands[10].mutable_get()->set_key("a");
+  for (const v1::PipelineRequest& command : commands) ASSERT_TRUE(stream->Write(command));
+  ASSERT_TRUE(stream->WritesDone());
+
+  std::vector<v1::PipelineResponse> responses;
+  for (v1::PipelineResponse response; stream->Read(&response);) responses.push_back(response);
+  grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(responses.size(), commands.size());
+
+  EXPECT_EQ(responses[0].code(), 0);
+  EXPECT_TRUE(responses[0].has_set());
+  EXPECT_EQ(responses[1].get().value(), "1");
+  ASSERT_EQ(responses[2].get_many().results_size(), 2);
+  EXPECT_FALSE(responses[2].get_many().results(0).found());
+  EXPECT_EQ(responses[2].get_many().results(1).value(), "1");
+  EXPECT_EQ(responses[3].code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(responses[3].message(), HasSubstr("command: not set"));
+  EXPECT_EQ(responses[4].code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(responses[4].message(), HasSubstr("key: must not be empty"));
+  EXPECT_EQ(responses[4].result_case(), v1::PipelineResponse::RESULT_NOT_SET);
+  EXPECT_TRUE(responses[5].has_set_many());
+  EXPECT_EQ(responses[6].incr().value(), 5);
+  EXPECT_EQ(responses[7].code(), 0) << responses[7].message();
+  EXPECT_EQ(responses[7].incr().value(), 2) << "a held 1";
+  EXPECT_FALSE(responses[8].get_or_set().stored());
+  EXPECT_EQ(responses[8].get_or_set().value(), "2");
+  EXPECT_EQ(responses[9].delete_keys().deleted(), 1);
+  EXPECT_EQ(responses[10].code(), 0);
+  EXPECT_FALSE(responses[10].get().found()) << "deleted by the command before";
+
+  // The unary calls see what the stream did, and the commands were counted
+  // under their own methods.
+  EXPECT_EQ(Get("b").value(), "2");
+  auto client = testing::RawHttpClient::Connect(server_->admin_port());
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->Send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+  absl::StatusOr<testing::HttpResponse> metrics = (*client)->ReadResponse();
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(metrics->body, HasSubstr("hyper_cache_requests_total{method=\"Pipeline\"} 1\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("hyper_cache_requests_total{method=\"Incr\"} 2\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("hyper_cache_request_errors_total{method=\"Set\"} 1\n"));
+}
+
+// A client that writes far more than the server queues before reading a
+// single response still gets every response, in order: the server stops
+// reading while its queue is full instead of growing it, and goes on as the
+// responses drain.
+TEST_F(CacheServerTest, PipelineKeepsOrderWhenTheClientReadsLate) {
+  constexpr int kCommands = 3000;
+  grpc::ClientContext context;
+  auto stream = stub_->Pipeline(&context);
+  std::thread writer([&] {
+    for (int i = 0; i < kCommands; ++i) {
+      v1::PipelineRequest command;
+      if (i % 2 == 0) {
+        v1::SetRequest* set = command.mutable_set();
+        set->set_key(absl::StrCat("k", i));
+        set->set_value(absl::StrCat(std::string(200, 'v'), i));
+      } else {
+        command.mutable_get()->set_key(absl::StrCat("k", i - 1));
+      }
+      if (!stream->Write(command)) return;
+    }
+    stream->WritesDone();
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // let the server's queue fill
+  int read = 0;
+  for (v1::PipelineResponse response; stream->Read(&response); ++read) {
+    ASSERT_EQ(response.code(), 0) << read << ": " << response.message();
+    if (read % 2 == 0) {
+      EXPECT_TRUE(response.has_set()) << read;
+    } else {
+      EXPECT_EQ(response.get().value(), absl::StrCat(std::string(200, 'v'), read - 1)) << read;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(read, kCommands);
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// A client that goes away mid-stream (cancelled, responses unread) costs the
+// server nothing lasting: it keeps serving.
+TEST_F(CacheServerTest, PipelineSurvivesAClientThatGoesAway) {
+  for (int round = 0; round < 20; ++round) {
+    grpc::ClientContext context;
+    auto stream = stub_->Pipeline(&context);
+    for (int i = 0; i < 100; ++i) {
+      v1::PipelineRequest command;
+      command.mutable_get()->set_key(absl::StrCat("k", i));
+      if (!stream->Write(command)) break;
+    }
+    if (round % 2 == 0) {
+      v1::PipelineResponse first;
+      EXPECT_TRUE(stream->Read(&first));
+    }
+    context.TryCancel();
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  ASSERT_TRUE(Set("still", "here").ok());
+  EXPECT_EQ(Get("still").value(), "here");
 }
 
 TEST(CacheServerOptionsTest, BadOptionsNameTheOption) {

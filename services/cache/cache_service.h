@@ -2,6 +2,10 @@
 // (the service's memory store, or memory over a database tier) and the
 // shared TableVersions.
 //
+// Pipeline streams the data commands (Redis's pipelining over gRPC): each
+// command runs exactly as its unary call, and its response carries its own
+// status, so one bad command does not end the stream.
+//
 // Every call runs inline on gRPC's callback threads: the store's operations
 // take microseconds and never block on I/O unless a --database tier is
 // configured. Requests are validated first (an empty key, a negative ttl_ms,
@@ -80,13 +84,19 @@ class CacheServiceImpl final : public v1::CacheService::CallbackService {
   grpc::ServerUnaryReactor* BumpVersions(grpc::CallbackServerContext* context,
                                          const v1::BumpVersionsRequest* request,
                                          v1::BumpVersionsResponse* response) override;
+  grpc::ServerBidiReactor<v1::PipelineRequest, v1::PipelineResponse>* Pipeline(
+      grpc::CallbackServerContext* context) override;
+
+  // One Pipeline command, validated, run and counted as its unary rpc; an
+  // error is the response's code and message. Runs on the caller's thread.
+  void Execute(const v1::PipelineRequest& request, v1::PipelineResponse* response);
 
   // The Stats reply, also what /metrics reports.
   v1::StatsResponse Snapshot() const;
 
  private:
   enum Method { kGet, kGetMany, kSet, kSetMany, kDelete, kIncr, kGetOrSet, kClear,
-                kStats, kGetVersions, kBumpVersions, kMethods };
+                kStats, kGetVersions, kBumpVersions, kPipeline, kMethods };
 
   // What CheckKey checks, without an error message to build.
   bool KeyOk(absl::string_view key) const;
@@ -97,8 +107,19 @@ class CacheServiceImpl final : public v1::CacheService::CallbackService {
   bool ValueOk(absl::string_view value) const;
   absl::Status CheckValue(absl::string_view field, absl::string_view value) const;
   absl::StatusOr<absl::Duration> Ttl(int64_t ttl_ms) const;
+  // Counts the call under `method` and returns `status`.
+  absl::Status Count(Method method, absl::Status status);
   grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, Method method,
                                  const absl::Status& status);
+
+  // The data rpcs' bodies, shared by the unary calls and Pipeline.
+  absl::Status DoGet(const v1::GetRequest& request, v1::GetResponse* response);
+  absl::Status DoGetMany(const v1::GetManyRequest& request, v1::GetManyResponse* response);
+  absl::Status DoSet(const v1::SetRequest& request, v1::SetResponse* response);
+  absl::Status DoSetMany(const v1::SetManyRequest& request, v1::SetManyResponse* response);
+  absl::Status DoDelete(const v1::DeleteRequest& request, v1::DeleteResponse* response);
+  absl::Status DoIncr(const v1::IncrRequest& request, v1::IncrResponse* response);
+  absl::Status DoGetOrSet(const v1::GetOrSetRequest& request, v1::GetOrSetResponse* response);
 
   Cache* store_;
   TableVersions* versions_;
