@@ -9,7 +9,10 @@
 #   ours   bench cache --suite=get|set --concurrency=CLIENTS --keys=KEYS
 #          --value_bytes=3 --cache_connections=CONNECTIONS, unary (one key a
 #          call), then --batch=16 (GetMany/SetMany of 16 keys a call),
-#          throughput in keys/s. CONNECTIONS (default 4): gRPC multiplexes all
+#          throughput in keys/s; each as unary calls (CLIENTS in flight), then
+#          over CLIENTS Pipeline streams with one command in flight on each (a
+#          redis-benchmark client: -P 16's 16 commands are one GetMany of 16).
+#          CONNECTIONS (default 4): gRPC multiplexes all
 #          calls on one connection unless told otherwise; 4 measured best on
 #          2 cores (1: 41K gets/s, 2: 50K, 4: 52K, 8: 54K, 50: 39K).
 # Prints keys/s of each and our ratio to Redis. Both servers, the clients and
@@ -72,9 +75,9 @@ redis_rate() {  # test pipeline -> requests/s
     -P "$pipeline" -n "$n" --csv | awk -F'"' 'NR == 2 { print $4 }'
 }
 
-ours_rate() {  # suite batch -> keys/s
+ours_rate() {  # suite batch pipeline(true|false) -> keys/s
   "$BIN/services/bench/bench" cache --cache_addr="127.0.0.1:$CACHE_PORT" --suite="$1" \
-    --batch="$2" --concurrency="$CLIENTS" --keys="$KEYS" --value_bytes=3 \
+    --batch="$2" --cache_pipeline="$3" --concurrency="$CLIENTS" --keys="$KEYS" --value_bytes=3 \
     --cache_connections="$CONNECTIONS" \
     --duration="${SECONDS_PER_RUN}s" | sed -n 's/^[a-z]*: \([0-9.]*\) ops\/s.*/\1/p'
 }
@@ -84,13 +87,20 @@ redis-benchmark -p "$REDIS_PORT" -t set -c "$CLIENTS" -r "$KEYS" -d 3 -P 16 -n $
   -q >/dev/null
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-printf '%-8s %-26s %14s %-30s %14s %8s\n' op "redis-benchmark" "keys/s" ours "keys/s" ours/redis
+printf '%-8s %-14s %10s  %-40s %10s %8s\n' op redis-benchmark keys/s ours keys/s ours/redis
 for pipeline in 1 16; do
   for op in get set; do
     r="$(redis_rate "$op" "$pipeline")"
-    o="$(ours_rate "$op" "$pipeline")"
-    if [[ "$pipeline" == 1 ]]; then ours_name="unary $op"; else ours_name="${op^}Many of 16"; fi
-    printf '%-8s %-26s %14.0f %-30s %14.0f %8s\n' "$op" "-c $CLIENTS -P $pipeline" "$r" \
-      "$ours_name, $CLIENTS in flight/$CONNECTIONS conn" "$o" "$(ratio "$o" "$r")"
+    if [[ "$pipeline" == 1 ]]; then command="$op"; else command="${op^}Many of 16"; fi
+    for streamed in false true; do
+      o="$(ours_rate "$op" "$pipeline" "$streamed")"
+      if [[ "$streamed" == true ]]; then
+        ours_name="$command, $CLIENTS Pipeline streams"
+      else
+        ours_name="$command, $CLIENTS unary in flight"
+      fi
+      printf '%-8s %-14s %10.0f  %-40s %10.0f %8s\n' "$op" "-c $CLIENTS -P $pipeline" "$r" \
+        "$ours_name" "$o" "$(ratio "$o" "$r")"
+    done
   done
 done
