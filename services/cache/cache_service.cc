@@ -132,11 +132,13 @@ absl::Status CacheServiceImpl::DoGet(const v1::GetRequest& request, v1::GetRespo
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::Get(grpc::CallbackServerContext* context,
-                                   const v1::GetRequest* request, v1::GetResponse* response) {
+                                                const v1::GetRequest* request,
+                                                v1::GetResponse* response) {
   return Done(context, kGet, DoGet(*request, response));
 }
 
-absl::Status CacheServiceImpl::DoGetMany(const v1::GetManyRequest& request, v1::GetManyResponse* response) {
+absl::Status CacheServiceImpl::DoGetMany(const v1::GetManyRequest& request,
+                                         v1::GetManyResponse* response) {
   absl::Status status = CheckKeys(request.keys());
   if (status.ok()) {
     std::vector<std::string> keys(request.keys().begin(), request.keys().end());
@@ -156,7 +158,8 @@ absl::Status CacheServiceImpl::DoGetMany(const v1::GetManyRequest& request, v1::
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::GetMany(grpc::CallbackServerContext* context,
-                                   const v1::GetManyRequest* request, v1::GetManyResponse* response) {
+                                                    const v1::GetManyRequest* request,
+                                                    v1::GetManyResponse* response) {
   return Done(context, kGetMany, DoGetMany(*request, response));
 }
 
@@ -170,7 +173,8 @@ absl::Status CacheServiceImpl::DoSet(const v1::SetRequest& request, v1::SetRespo
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::Set(grpc::CallbackServerContext* context,
-                                   const v1::SetRequest* request, v1::SetResponse* response) {
+                                                const v1::SetRequest* request,
+                                                v1::SetResponse* response) {
   return Done(context, kSet, DoSet(*request, response));
 }
 
@@ -197,11 +201,13 @@ absl::Status CacheServiceImpl::DoSetMany(const v1::SetManyRequest& request, v1::
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::SetMany(grpc::CallbackServerContext* context,
-                                   const v1::SetManyRequest* request, v1::SetManyResponse* response) {
+                                                    const v1::SetManyRequest* request,
+                                                    v1::SetManyResponse* response) {
   return Done(context, kSetMany, DoSetMany(*request, response));
 }
 
-absl::Status CacheServiceImpl::DoDelete(const v1::DeleteRequest& request, v1::DeleteResponse* response) {
+absl::Status CacheServiceImpl::DoDelete(const v1::DeleteRequest& request,
+                                        v1::DeleteResponse* response) {
   absl::Status status = CheckKeys(request.keys());
   if (status.ok()) {
     absl::StatusOr<int64_t> deleted = store_->DeleteMany(
@@ -213,7 +219,8 @@ absl::Status CacheServiceImpl::DoDelete(const v1::DeleteRequest& request, v1::De
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::Delete(grpc::CallbackServerContext* context,
-                                   const v1::DeleteRequest* request, v1::DeleteResponse* response) {
+                                                   const v1::DeleteRequest* request,
+                                                   v1::DeleteResponse* response) {
   return Done(context, kDelete, DoDelete(*request, response));
 }
 
@@ -228,11 +235,13 @@ absl::Status CacheServiceImpl::DoIncr(const v1::IncrRequest& request, v1::IncrRe
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::Incr(grpc::CallbackServerContext* context,
-                                   const v1::IncrRequest* request, v1::IncrResponse* response) {
+                                                 const v1::IncrRequest* request,
+                                                 v1::IncrResponse* response) {
   return Done(context, kIncr, DoIncr(*request, response));
 }
 
-absl::Status CacheServiceImpl::DoGetOrSet(const v1::GetOrSetRequest& request, v1::GetOrSetResponse* response) {
+absl::Status CacheServiceImpl::DoGetOrSet(const v1::GetOrSetRequest& request,
+                                          v1::GetOrSetResponse* response) {
   absl::Status status = CheckKey("key", request.key());
   if (status.ok()) status = CheckValue("value", request.value());
   absl::StatusOr<absl::Duration> ttl = Ttl(request.ttl_ms());
@@ -262,7 +271,8 @@ absl::Status CacheServiceImpl::DoGetOrSet(const v1::GetOrSetRequest& request, v1
 }
 
 grpc::ServerUnaryReactor* CacheServiceImpl::GetOrSet(grpc::CallbackServerContext* context,
-                                   const v1::GetOrSetRequest* request, v1::GetOrSetResponse* response) {
+                                                     const v1::GetOrSetRequest* request,
+                                                     v1::GetOrSetResponse* response) {
   return Done(context, kGetOrSet, DoGetOrSet(*request, response));
 }
 
