@@ -3,13 +3,15 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/service/arena_allocator.h"
 #include "proto/hyper/cache/v1/cache.grpc.pb.h"
@@ -145,8 +147,15 @@ class PipelineStream final
     {
       std::lock_guard<std::mutex> lock(mu_);
       done = std::move(done_);
+      broken_ = broken_ || !ok;
     }
     done(status);
+  }
+
+  // False once a read failed: the stream is over and takes no more commands.
+  bool alive() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !broken_;
   }
 
   void OnDone(const grpc::Status&) override {
@@ -166,6 +175,7 @@ class PipelineStream final
   const v1::PipelineRequest* pending_ = nullptr;  // waits for the write before it
   bool writing_ = false;
   bool closing_ = false;
+  bool broken_ = false;
   bool ended_ = false;
 };
 
@@ -182,15 +192,27 @@ LoadResult RunPipelined(const std::vector<std::unique_ptr<v1::CacheService::Stub
     free.push_back(streams.back().get());
   }
   StartCall start = [&](std::function<void(const grpc::Status&)> done) {
-    PipelineStream* stream;
+    PipelineStream* stream = nullptr;
     {
       std::lock_guard<std::mutex> lock(free_mu);
-      stream = free.back();  // the driver never has more calls than slots
-      free.pop_back();
+      if (!free.empty()) {  // never more calls than streams, but some may be over
+        stream = free.back();
+        free.pop_back();
+      }
+    }
+    if (stream == nullptr) {
+      // Every stream that is not busy has ended (the server went away):
+      // fail this call from another thread, a millisecond on, so the driver
+      // neither recurses nor spins until its deadline.
+      std::thread([done = std::move(done)] {
+        absl::SleepFor(absl::Milliseconds(1));
+        done(grpc::Status(grpc::StatusCode::UNAVAILABLE, "pipeline: every stream has ended"));
+      }).detach();
+      return;
     }
     fill_command(stream->next_command());
     stream->Send([&, stream, done = std::move(done)](const grpc::Status& status) {
-      {
+      if (stream->alive()) {
         std::lock_guard<std::mutex> lock(free_mu);
         free.push_back(stream);
       }

@@ -4,9 +4,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/service_process.h"
 
@@ -76,6 +78,34 @@ TEST_F(CacheLoadTest, PipelineStreamsRunEverySuiteAndCountKeys) {
       EXPECT_EQ(r->errors, 0) << suite << ": " << r->first_error;
     }
   }
+}
+
+// The service killed in the middle of a Pipeline load: the load ends on
+// time, counting the failed calls, with no crash and no hang.
+TEST(CacheLoadServiceDiesTest, PipelineLoadCountsErrorsWhenTheServiceIsKilled) {
+  auto process = testing::ServiceProcess::Start(
+      "services/cache/cache",
+      {"--host=127.0.0.1", "--port=0", "--admin_port=-1", "--shutdown_grace=0s"});
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<int> port = (*process)->WaitForPort("grpc");
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::thread killer([&] {
+    absl::SleepFor(absl::Milliseconds(500));
+    (*process)->Stop(/*signal=*/9).IgnoreError();
+  });
+  absl::StatusOr<LoadResult> r = RunCacheLoad({.address = absl::StrCat("127.0.0.1:", *port),
+                                               .suite = "get",
+                                               .in_flight = 8,
+                                               .duration = absl::Milliseconds(1500),
+                                               .keys = 500,
+                                               .batch = 16,
+                                               .connections = 2,
+                                               .pipeline = true});
+  killer.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GT(r->calls, 0) << "calls succeeded before the kill";
+  EXPECT_GT(r->errors, 0) << "and failed after it";
+  EXPECT_LT(r->seconds, 5.0);
 }
 
 TEST_F(CacheLoadTest, BadOptionsAndDeadServicesAreErrors) {
