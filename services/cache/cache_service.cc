@@ -417,10 +417,7 @@ class PipelineReactor final
     {
       std::lock_guard<std::mutex> lock(mu_);
       replies_.push_back(slot);
-      if (!writing_) {
-        writing_ = true;
-        write = slot->response();
-      }
+      if (replies_.size() == 1) write = slot->response();  // no write was in flight
       reading_ = replies_.size() < kMaxQueued;
       if (reading_) read = (reading_slot_ = TakeSlotLocked())->request();
     }
@@ -435,7 +432,6 @@ class PipelineReactor final
     bool finish;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      writing_ = false;
       do {  // the written one; all of them when the call is gone
         Slot* done = replies_.front();
         replies_.pop_front();
@@ -443,10 +439,7 @@ class PipelineReactor final
         free_.push_back(done);
       } while (!ok && !replies_.empty());
       broken_ = broken_ || !ok;
-      if (!replies_.empty()) {
-        writing_ = true;
-        write = replies_.front()->response();
-      }
+      if (!replies_.empty()) write = replies_.front()->response();
       if (!broken_ && !reading_ && !reads_ended_ && replies_.size() < kMaxQueued) {
         reading_ = true;
         read = (reading_slot_ = TakeSlotLocked())->request();
@@ -474,7 +467,7 @@ class PipelineReactor final
   }
   // Finish once, when nothing is in flight and no more responses will come.
   bool ShouldFinishLocked() {
-    if (finished_ || reading_ || writing_ || !(reads_ended_ || broken_)) return false;
+    if (finished_ || reading_ || !replies_.empty() || !(reads_ended_ || broken_)) return false;
     finished_ = true;
     return true;
   }
@@ -489,9 +482,9 @@ class PipelineReactor final
   std::mutex mu_;
   std::vector<std::unique_ptr<Slot>> slots_;  // all of them; guarded by mu_
   std::vector<Slot*> free_;                   // guarded by mu_
-  std::deque<Slot*> replies_;  // front() is being written; guarded by mu_
+  // front() is being written whenever this is not empty; guarded by mu_
+  std::deque<Slot*> replies_;
   bool reading_ = false;
-  bool writing_ = false;
   bool reads_ended_ = false;
   bool broken_ = false;
   bool finished_ = false;
