@@ -15,17 +15,26 @@
 namespace hyper::bench {
 namespace {
 
+// Starts the real cache service binary; `address` gets its gRPC host:port.
+void StartCacheService(std::unique_ptr<testing::ServiceProcess>* process,
+                       std::string* address) {
+  auto started = testing::ServiceProcess::Start(
+      "services/cache/cache",
+      {"--host=127.0.0.1", "--port=0", "--admin_port=-1", "--shutdown_grace=0s"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  absl::StatusOr<int> port = (*started)->WaitForPort("grpc");
+  ASSERT_TRUE(port.ok()) << port.status();
+  *process = *std::move(started);
+  *address = absl::StrCat("127.0.0.1:", *port);
+}
+
 class CacheLoadTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto process = testing::ServiceProcess::Start(
-        "services/cache/cache",
-        {"--host=127.0.0.1", "--port=0", "--admin_port=-1", "--shutdown_grace=0s"});
-    ASSERT_TRUE(process.ok()) << process.status();
-    absl::StatusOr<int> port = (*process)->WaitForPort("grpc");
-    ASSERT_TRUE(port.ok()) << port.status();
-    address_ = new std::string(absl::StrCat("127.0.0.1:", *port));
-    process_ = process->release();
+    std::unique_ptr<testing::ServiceProcess> process;
+    address_ = new std::string;
+    StartCacheService(&process, address_);
+    process_ = process.release();
   }
   static void TearDownTestSuite() {
     delete process_;
@@ -83,17 +92,14 @@ TEST_F(CacheLoadTest, PipelineStreamsRunEverySuiteAndCountKeys) {
 // The service killed in the middle of a Pipeline load: the load ends on
 // time, counting the failed calls, with no crash and no hang.
 TEST(CacheLoadServiceDiesTest, PipelineLoadCountsErrorsWhenTheServiceIsKilled) {
-  auto process = testing::ServiceProcess::Start(
-      "services/cache/cache",
-      {"--host=127.0.0.1", "--port=0", "--admin_port=-1", "--shutdown_grace=0s"});
-  ASSERT_TRUE(process.ok()) << process.status();
-  absl::StatusOr<int> port = (*process)->WaitForPort("grpc");
-  ASSERT_TRUE(port.ok()) << port.status();
+  std::unique_ptr<testing::ServiceProcess> process;
+  std::string address;
+  ASSERT_NO_FATAL_FAILURE(StartCacheService(&process, &address));
   std::thread killer([&] {
     absl::SleepFor(absl::Milliseconds(500));
-    (*process)->Stop(/*signal=*/9).IgnoreError();
+    process->Stop(/*signal=*/9).IgnoreError();
   });
-  absl::StatusOr<LoadResult> r = RunCacheLoad({.address = absl::StrCat("127.0.0.1:", *port),
+  absl::StatusOr<LoadResult> r = RunCacheLoad({.address = address,
                                                .suite = "get",
                                                .in_flight = 8,
                                                .duration = absl::Milliseconds(1500),
