@@ -1,13 +1,41 @@
 #include "libs/cache/locmem_cache.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <new>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace hyper::cache {
+
+// The locks of the shards a batch of keys falls in, each taken once and in
+// shard order, held until destruction. Every other operation holds one
+// shard's lock at a time, and batches all lock in the same order, so no two
+// callers can each wait for a lock the other holds.
+class LocMemCache::BatchLock {
+ public:
+  BatchLock(LocMemCache& cache, const size_t* shard_indices, size_t n) {
+    size_t sorted[kBatch];
+    std::copy(shard_indices, shard_indices + n, sorted);
+    std::sort(sorted, sorted + n);
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0 && sorted[i] == sorted[i - 1]) continue;
+      locked_[count_] = &cache.shards_[sorted[i]].mu;
+      locked_[count_++]->lock();
+    }
+  }
+  BatchLock(const BatchLock&) = delete;
+  BatchLock& operator=(const BatchLock&) = delete;
+  ~BatchLock() {
+    for (size_t i = 0; i < count_; ++i) locked_[i]->unlock();
+  }
+
+ private:
+  std::mutex* locked_[kBatch];
+  size_t count_ = 0;
+};
 
 LocMemCache::LocMemCache(Options options) : options_(std::move(options)) {
   // Fewer shards than entries, so that each shard holds at least one.
@@ -18,12 +46,13 @@ LocMemCache::LocMemCache(Options options) : options_(std::move(options)) {
   shards_ = std::make_unique<Shard[]>(num_shards_);
 }
 
-LocMemCache::~LocMemCache() = default;
+LocMemCache::~LocMemCache() {
+  for (size_t i = 0; i < num_shards_; ++i) ClearShard(shards_[i]);
+}
 
-LocMemCache::Shard& LocMemCache::ShardFor(absl::string_view key) const {
-  // High bits pick the shard: flat_hash_map uses the low ones inside it.
-  const size_t hash = absl::Hash<absl::string_view>{}(key);
-  return shards_[(hash >> 40) % num_shards_];
+size_t LocMemCache::ShardIndex(size_t hash) const {
+  // High bits pick the shard: the index uses the low ones inside it.
+  return (hash >> 40) % num_shards_;
 }
 
 absl::Status LocMemCache::CheckSize(absl::string_view key,
@@ -42,85 +71,154 @@ absl::Status LocMemCache::CheckSize(absl::string_view key,
                      " bytes) exceeds the per-shard byte limit of ",
                      shard_max_bytes_));
   }
+  // Sizes are kept in 32 bits; no budget this large is plausible anyway.
+  if (key.size() + value.size() >= std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cache key of ", key.size(), " bytes and value of ", value.size(),
+                     " bytes exceed 4 GiB together"));
+  }
   return absl::OkStatus();
 }
 
-absl::Time LocMemCache::Expiry(absl::Time now, absl::Duration ttl) const {
-  return ttl <= absl::ZeroDuration() ? absl::InfiniteFuture() : now + ttl;
+int64_t LocMemCache::Expiry(int64_t now_ns, absl::Duration ttl) const {
+  // absl::Time saturates, so a huge ttl lands on kNever, not on overflow.
+  return ttl <= absl::ZeroDuration() ? Entry::kNever
+                                     : absl::ToUnixNanos(absl::FromUnixNanos(now_ns) + ttl);
 }
 
-LocMemCache::Entry* LocMemCache::FindLocked(Shard& shard, absl::string_view key,
-                                            absl::Time now) {
-  auto found = shard.index.find(key);
+LocMemCache::Entry* LocMemCache::NewEntry(absl::string_view key, absl::string_view value) {
+  // Rounded to the allocator's 16-byte granule; the rest is the value's room
+  // to grow in place.
+  const size_t bytes = (sizeof(Entry) + key.size() + value.size() + 15) & ~size_t{15};
+  Entry* entry = new (::operator new(bytes)) Entry;
+  entry->key_size = static_cast<uint32_t>(key.size());
+  entry->value_size = static_cast<uint32_t>(value.size());
+  entry->value_capacity = static_cast<uint32_t>(bytes - sizeof(Entry) - key.size());
+  if (!key.empty()) std::memcpy(entry->bytes(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(entry->bytes() + key.size(), value.data(), value.size());
+  return entry;
+}
+
+void LocMemCache::FreeEntry(Entry* entry) {
+  entry->~Entry();
+  ::operator delete(entry);
+}
+
+void LocMemCache::PushFrontLocked(Shard& shard, Entry* entry) {
+  entry->newer = nullptr;
+  entry->older = shard.newest;
+  if (shard.newest != nullptr) shard.newest->newer = entry;
+  shard.newest = entry;
+  if (shard.oldest == nullptr) shard.oldest = entry;
+}
+
+void LocMemCache::UnlinkLocked(Shard& shard, Entry* entry) {
+  (entry->newer != nullptr ? entry->newer->older : shard.newest) = entry->older;
+  (entry->older != nullptr ? entry->older->newer : shard.oldest) = entry->newer;
+  entry->newer = entry->older = nullptr;
+}
+
+void LocMemCache::PrefetchSlot(Shard& shard, absl::string_view key) {
+  shard.index.prefetch(key);
+}
+
+void LocMemCache::PrefetchEntry(Shard& shard, absl::string_view key, size_t hash) {
+  auto found = shard.index.find(key, hash);
+  if (found == shard.index.end()) return;
+  const char* entry = reinterpret_cast<const char*>(*found);
+  // The header, key and a short value span at most two lines.
+  __builtin_prefetch(entry);
+  __builtin_prefetch(entry + sizeof(Entry) + key.size() + 32);
+}
+
+LocMemCache::Entry* LocMemCache::FindLocked(Shard& shard, absl::string_view key, size_t hash,
+                                            int64_t now_ns) {
+  auto found = shard.index.find(key, hash);
   if (found == shard.index.end()) return nullptr;
-  Lru::iterator it = found->second;
-  if (it->expires <= now) {
-    RemoveLocked(shard, it);
+  Entry* entry = *found;
+  if (entry->expires_ns <= now_ns) {
+    RemoveLocked(shard, entry);
     ++shard.stats.expirations;
     return nullptr;
   }
-  it->referenced = true;
-  return &*it;
+  entry->referenced = true;
+  return entry;
 }
 
-void LocMemCache::RemoveLocked(Shard& shard, Lru::iterator it) {
-  if (it->expires != absl::InfiniteFuture()) {
-    shard.by_expiry.erase({it->expires, &*it});
+void LocMemCache::RemoveLocked(Shard& shard, Entry* entry) {
+  if (entry->expires_ns != Entry::kNever) {
+    shard.by_expiry.erase({entry->expires_ns, entry});
   }
-  shard.bytes -= it->size() + options_.entry_overhead_bytes;
-  shard.index.erase(absl::string_view(it->key));
-  shard.lru.erase(it);
+  shard.bytes -= entry->size() + options_.entry_overhead_bytes;
+  shard.index.erase(entry);
+  UnlinkLocked(shard, entry);
+  --shard.entries;
+  FreeEntry(entry);
 }
 
-void LocMemCache::SetExpiryLocked(Shard& shard, Entry& entry, absl::Time expires) {
-  if (entry.expires != absl::InfiniteFuture()) {
-    shard.by_expiry.erase({entry.expires, &entry});
+void LocMemCache::SetExpiryLocked(Shard& shard, Entry* entry, int64_t expires_ns) {
+  if (entry->expires_ns != Entry::kNever) {
+    shard.by_expiry.erase({entry->expires_ns, entry});
   }
-  entry.expires = expires;
-  if (expires != absl::InfiniteFuture()) shard.by_expiry.insert({expires, &entry});
+  entry->expires_ns = expires_ns;
+  if (expires_ns != Entry::kNever) shard.by_expiry.insert({expires_ns, entry});
 }
 
-void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
-                              absl::string_view value, absl::Time expires,
-                              absl::Time now) {
+void LocMemCache::StoreLocked(Shard& shard, absl::string_view key, size_t hash,
+                              absl::string_view value, int64_t expires_ns, int64_t now_ns) {
   ++shard.stats.sets;
-  Lru::iterator stored;
-  auto found = shard.index.find(key);
-  if (found != shard.index.end()) {
-    // Replace in place (the key's view in the index stays valid); like a
-    // hit, that marks the entry referenced rather than moving it.
-    stored = found->second;
-    shard.bytes = shard.bytes - stored->value.size() + value.size();
-    stored->value.assign(value.data(), value.size());
+  Entry* stored;
+  auto found = shard.index.find(key, hash);
+  if (found != shard.index.end() && value.size() <= (*found)->value_capacity) {
+    // Replace in place; like a hit, that marks the entry referenced rather
+    // than moving it.
+    stored = *found;
+    shard.bytes = shard.bytes - stored->value_size + value.size();
+    if (!value.empty()) std::memcpy(stored->bytes() + stored->key_size, value.data(), value.size());
+    stored->value_size = static_cast<uint32_t>(value.size());
     stored->referenced = true;
-    SetExpiryLocked(shard, *stored, expires);
+    SetExpiryLocked(shard, stored, expires_ns);
   } else {
-    shard.lru.push_front(Entry{std::string(key), std::string(value),
-                               absl::InfiniteFuture()});
-    stored = shard.lru.begin();
-    shard.bytes += stored->size() + options_.entry_overhead_bytes;
-    shard.index.emplace(absl::string_view(stored->key), stored);
-    SetExpiryLocked(shard, *stored, expires);
+    stored = NewEntry(key, value);
+    if (found != shard.index.end()) {
+      // A value too long for the old entry's room: the new entry takes the
+      // old one's place in the list (and its referenced mark, as above).
+      Entry* old = *found;
+      shard.bytes = shard.bytes - old->value_size + value.size();
+      stored->referenced = true;
+      stored->newer = old->newer;
+      stored->older = old->older;
+      (old->newer != nullptr ? old->newer->older : shard.newest) = stored;
+      (old->older != nullptr ? old->older->newer : shard.oldest) = stored;
+      SetExpiryLocked(shard, old, Entry::kNever);
+      shard.index.erase(found);
+      FreeEntry(old);
+    } else {
+      PushFrontLocked(shard, stored);
+      ++shard.entries;
+      shard.bytes += stored->size() + options_.entry_overhead_bytes;
+    }
+    shard.index.insert(stored);
+    SetExpiryLocked(shard, stored, expires_ns);
   }
   // Make room, never evicting the entry just stored: expired entries
   // first, then from the oldest end.
   auto over = [&] {
-    return shard.lru.size() > shard_max_entries_ || shard.bytes > shard_max_bytes_;
+    return shard.entries > shard_max_entries_ || shard.bytes > shard_max_bytes_;
   };
-  while (over() && !shard.by_expiry.empty() &&
-         shard.by_expiry.begin()->first <= now) {
-    const Entry* expired = shard.by_expiry.begin()->second;
-    RemoveLocked(shard, shard.index.find(absl::string_view(expired->key))->second);
+  while (over() && !shard.by_expiry.empty() && shard.by_expiry.begin()->first <= now_ns) {
+    RemoveLocked(shard, shard.by_expiry.begin()->second);
     ++shard.stats.expirations;
   }
   // CLOCK: a referenced entry at the old end gets a second chance at the
   // front. Every pass clears a flag or evicts, so this ends.
   bool spared = false;
-  while (over() && shard.lru.size() > 1) {
-    Lru::iterator oldest = std::prev(shard.lru.end());
+  while (over() && shard.entries > 1) {
+    Entry* oldest = shard.oldest;
     if (oldest == stored || oldest->referenced) {
       oldest->referenced = false;
-      shard.lru.splice(shard.lru.begin(), shard.lru, oldest);
+      UnlinkLocked(shard, oldest);
+      PushFrontLocked(shard, oldest);
       spared = true;
       continue;
     }
@@ -129,20 +227,21 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key,
   }
   // The stored entry goes in front of those just spared, as it would land
   // behind the hand of a real clock: they are looked at again first.
-  if (spared && stored != shard.lru.begin()) {
-    shard.lru.splice(shard.lru.begin(), shard.lru, stored);
+  if (spared && stored != shard.newest) {
+    UnlinkLocked(shard, stored);
+    PushFrontLocked(shard, stored);
   }
 }
 
 std::optional<std::string> LocMemCache::LookupLocked(Shard& shard, absl::string_view key,
-                                                     absl::Time now) {
-  const Entry* entry = FindLocked(shard, key, now);
+                                                     size_t hash, int64_t now_ns) {
+  const Entry* entry = FindLocked(shard, key, hash, now_ns);
   if (entry == nullptr) {
     ++shard.stats.misses;
     return std::nullopt;
   }
   ++shard.stats.hits;
-  return entry->value;
+  return std::string(entry->value());
 }
 
 absl::Status LocMemCache::CheckSizeCounted(Shard& shard, absl::string_view key,
@@ -156,93 +255,128 @@ absl::Status LocMemCache::CheckSizeCounted(Shard& shard, absl::string_view key,
 }
 
 absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view key) {
-  const absl::Time now = options_.clock();
-  Shard& shard = ShardFor(key);
+  const int64_t now_ns = NowNanos();
+  const size_t hash = KeyHash{}(key);
+  Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
-  return LookupLocked(shard, key, now);
+  return LookupLocked(shard, key, hash, now_ns);
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
     const std::vector<std::string>& keys) {
-  const absl::Time now = options_.clock();
+  const int64_t now_ns = NowNanos();
   std::vector<std::optional<std::string>> values(keys.size());
-  Shard* next = keys.empty() ? nullptr : &ShardFor(keys[0]);
-  for (size_t i = 0; i < keys.size(); ++i) {
-    Shard& shard = *next;
-    if (i + 1 < keys.size()) {
-      // The next key's slot is likely a cache miss: start loading it now,
-      // under its shard's lock (the table may be resized otherwise).
-      next = &ShardFor(keys[i + 1]);
-      std::lock_guard<std::mutex> lock(next->mu);
-      next->index.prefetch(absl::string_view(keys[i + 1]));
+  size_t hashes[kBatch];
+  size_t shard_of[kBatch];
+  for (size_t begin = 0; begin < keys.size(); begin += kBatch) {
+    const size_t n = std::min(kBatch, keys.size() - begin);
+    const std::string* batch = keys.data() + begin;
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = KeyHash{}(batch[i]);
+      shard_of[i] = ShardIndex(hashes[i]);
     }
-    std::lock_guard<std::mutex> lock(shard.mu);
-    values[i] = LookupLocked(shard, keys[i], now);
+    BatchLock lock(*this, shard_of, n);
+    // Three passes, so each pass's cache misses overlap one another: the
+    // index slots, then the entries, then the values.
+    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i]);
+    for (size_t i = 0; i < n; ++i) PrefetchEntry(shards_[shard_of[i]], batch[i], hashes[i]);
+    for (size_t i = 0; i < n; ++i) {
+      values[begin + i] = LookupLocked(shards_[shard_of[i]], batch[i], hashes[i], now_ns);
+    }
   }
   return values;
 }
 
 absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
-  // As Set for each pair (stopping at the first refused one), with one
-  // clock read for the batch.
-  const absl::Time now = options_.clock();
-  const absl::Time expires = Expiry(now, ttl);
-  for (const auto& [key, value] : entries) {
-    Shard& shard = ShardFor(key);
-    if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
-    std::lock_guard<std::mutex> lock(shard.mu);
-    StoreLocked(shard, key, value, expires, now);
+  // As Set for each pair, stopping at the first refused one (the pairs
+  // before it are stored), with one clock read for the batch.
+  size_t valid = 0;
+  absl::Status refused;
+  for (; valid < entries.size(); ++valid) {
+    refused = CheckSize(entries[valid].first, entries[valid].second);
+    if (!refused.ok()) break;
   }
-  return absl::OkStatus();
+  const int64_t now_ns = NowNanos();
+  const int64_t expires_ns = Expiry(now_ns, ttl);
+  size_t hashes[kBatch];
+  size_t shard_of[kBatch];
+  for (size_t begin = 0; begin < valid; begin += kBatch) {
+    const size_t n = std::min(kBatch, valid - begin);
+    const std::pair<std::string, std::string>* batch = entries.data() + begin;
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = KeyHash{}(batch[i].first);
+      shard_of[i] = ShardIndex(hashes[i]);
+    }
+    BatchLock lock(*this, shard_of, n);
+    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i].first);
+    for (size_t i = 0; i < n; ++i) {
+      PrefetchEntry(shards_[shard_of[i]], batch[i].first, hashes[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      StoreLocked(shards_[shard_of[i]], batch[i].first, hashes[i], batch[i].second, expires_ns,
+                  now_ns);
+    }
+  }
+  if (!refused.ok()) {
+    Shard& shard = ShardFor(KeyHash{}(entries[valid].first));
+    std::lock_guard<std::mutex> lock(shard.mu);
+    ++shard.stats.errors;
+  }
+  return refused;
 }
 
 absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
                               absl::Duration ttl) {
-  Shard& shard = ShardFor(key);
+  const size_t hash = KeyHash{}(key);
+  Shard& shard = ShardFor(hash);
   if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
-  const absl::Time now = options_.clock();
+  const int64_t now_ns = NowNanos();
   std::lock_guard<std::mutex> lock(shard.mu);
-  StoreLocked(shard, key, value, Expiry(now, ttl), now);
+  StoreLocked(shard, key, hash, value, Expiry(now_ns, ttl), now_ns);
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> LocMemCache::Add(absl::string_view key, absl::string_view value,
                                       absl::Duration ttl) {
-  Shard& shard = ShardFor(key);
+  const size_t hash = KeyHash{}(key);
+  Shard& shard = ShardFor(hash);
   if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
-  const absl::Time now = options_.clock();
+  const int64_t now_ns = NowNanos();
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (FindLocked(shard, key, now) != nullptr) return false;
-  StoreLocked(shard, key, value, Expiry(now, ttl), now);
+  if (FindLocked(shard, key, hash, now_ns) != nullptr) return false;
+  StoreLocked(shard, key, hash, value, Expiry(now_ns, ttl), now_ns);
   return true;
 }
 
 absl::StatusOr<bool> LocMemCache::Delete(absl::string_view key) {
-  const absl::Time now = options_.clock();
-  Shard& shard = ShardFor(key);
+  const int64_t now_ns = NowNanos();
+  const size_t hash = KeyHash{}(key);
+  Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   // An expired entry counts as absent (and as an expiration, not a delete).
-  if (FindLocked(shard, key, now) == nullptr) return false;
-  RemoveLocked(shard, shard.index.find(key)->second);
+  Entry* entry = FindLocked(shard, key, hash, now_ns);
+  if (entry == nullptr) return false;
+  RemoveLocked(shard, entry);
   ++shard.stats.deletes;
   return true;
 }
 
 absl::StatusOr<int64_t> LocMemCache::Incr(absl::string_view key, int64_t delta) {
-  const absl::Time now = options_.clock();
-  Shard& shard = ShardFor(key);
+  const int64_t now_ns = NowNanos();
+  const size_t hash = KeyHash{}(key);
+  Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
-  Entry* entry = FindLocked(shard, key, now);
+  Entry* entry = FindLocked(shard, key, hash, now_ns);
   int64_t current = 0;
-  absl::Time expires = absl::InfiniteFuture();
+  int64_t expires_ns = Entry::kNever;
   if (entry != nullptr) {
-    if (!absl::SimpleAtoi(entry->value, &current)) {
+    if (!absl::SimpleAtoi(entry->value(), &current)) {
       ++shard.stats.errors;
       return absl::FailedPreconditionError(absl::StrCat(
           "cache value for Incr is not a decimal int64 (key of ", key.size(),
-          " bytes, value of ", entry->value.size(), " bytes)"));
+          " bytes, value of ", entry->value_size, " bytes)"));
     }
-    expires = entry->expires;
+    expires_ns = entry->expires_ns;
   }
   int64_t next = 0;
   if (__builtin_add_overflow(current, delta, &next)) {
@@ -250,7 +384,7 @@ absl::StatusOr<int64_t> LocMemCache::Incr(absl::string_view key, int64_t delta) 
     return absl::OutOfRangeError(
         absl::StrCat("cache Incr overflows int64: ", current, " + ", delta));
   }
-  StoreLocked(shard, key, absl::StrCat(next), expires, now);
+  StoreLocked(shard, key, hash, absl::StrCat(next), expires_ns, now_ns);
   return next;
 }
 
@@ -263,7 +397,7 @@ absl::StatusOr<std::string> LocMemCache::GetOrSet(absl::string_view key,
   // Computed outside the lock: compute may be slow or use the cache itself.
   absl::StatusOr<std::string> computed = compute();
   if (!computed.ok()) {
-    Shard& shard = ShardFor(key);
+    Shard& shard = ShardFor(KeyHash{}(key));
     std::lock_guard<std::mutex> lock(shard.mu);
     ++shard.stats.errors;
     return computed.status();
@@ -272,14 +406,24 @@ absl::StatusOr<std::string> LocMemCache::GetOrSet(absl::string_view key,
   return computed;
 }
 
+void LocMemCache::ClearShard(Shard& shard) {
+  shard.index.clear();
+  shard.by_expiry.clear();
+  for (Entry* entry = shard.newest; entry != nullptr;) {
+    Entry* older = entry->older;
+    FreeEntry(entry);
+    entry = older;
+  }
+  shard.newest = shard.oldest = nullptr;
+  shard.entries = 0;
+  shard.bytes = 0;
+}
+
 absl::Status LocMemCache::Clear() {
   for (size_t i = 0; i < num_shards_; ++i) {
     Shard& shard = shards_[i];
     std::lock_guard<std::mutex> lock(shard.mu);
-    shard.index.clear();
-    shard.by_expiry.clear();
-    shard.lru.clear();
-    shard.bytes = 0;
+    ClearShard(shard);
   }
   return absl::OkStatus();
 }
@@ -296,7 +440,7 @@ CacheStats LocMemCache::stats() const {
     total.evictions += shard.stats.evictions;
     total.expirations += shard.stats.expirations;
     total.errors += shard.stats.errors;
-    total.entries += shard.lru.size();
+    total.entries += shard.entries;
     total.bytes += shard.bytes;
   }
   return total;

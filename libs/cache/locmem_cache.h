@@ -13,6 +13,12 @@
 // on a cache larger than the CPU's caches are misses of their own. Order is
 // per shard, so across the whole cache it is approximate either way.
 //
+// An entry is one allocation: its list links, expiry and sizes, then the
+// key's bytes and the value's. A lookup on a cache larger than the CPU's
+// caches thus misses memory twice (the index slot, then the entry) rather
+// than once more for a key or value kept in a string of its own, and
+// GetMany/SetMany fetch those for all their keys ahead of reading any.
+//
 // Example:
 //   LocMemCache cache({.shards = 1, .max_entries = 2});
 //   cache.Set("a", "1");
@@ -26,7 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,7 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -53,8 +60,9 @@ class LocMemCache final : public Cache {
     size_t max_bytes = 64 << 20;       // key + value bytes, all shards
     size_t max_value_bytes = 1 << 20;  // larger values are InvalidArgument
     // Added to each entry's key + value size in the byte count (and in
-    // stats().bytes), so max_bytes can budget the bookkeeping too (list
-    // node, index slot, strings: about 160 bytes on x86-64).
+    // stats().bytes), so max_bytes can budget the bookkeeping too (entry
+    // header, allocator rounding, index slot: about 80 bytes on x86-64, and
+    // about 64 more for an entry with a ttl).
     size_t entry_overhead_bytes = 0;
     // Injectable for tests; must be thread-safe.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
@@ -67,7 +75,7 @@ class LocMemCache final : public Cache {
   ~LocMemCache() override;
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
-  // One clock read for the batch; each key's index slot is fetched ahead.
+  // One clock read for the batch; see the file comment.
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
       const std::vector<std::string>& keys) override;
   absl::Status SetMany(const KeyValues& entries,
@@ -84,46 +92,93 @@ class LocMemCache final : public Cache {
   CacheStats stats() const override;
 
  private:
+  // The header of an entry's allocation; the key's bytes follow it, then the
+  // value's, then room for the value to grow in place.
   struct Entry {
-    std::string key;
-    std::string value;
-    absl::Time expires;  // absl::InfiniteFuture() when there is no ttl
+    Entry* newer = nullptr;  // toward the front of the shard's CLOCK list
+    Entry* older = nullptr;
+    int64_t expires_ns = kNever;  // absl::ToUnixNanos; kNever without a ttl
+    uint32_t key_size = 0;
+    uint32_t value_size = 0;
+    uint32_t value_capacity = 0;
     bool referenced = false;  // hit since eviction last passed it
-    size_t size() const { return key.size() + value.size(); }
-  };
-  using Lru = std::list<Entry>;  // front = newest (or spared last)
 
-  struct Shard {
+    static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+    char* bytes() { return reinterpret_cast<char*>(this + 1); }
+    const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+    absl::string_view key() const { return {bytes(), key_size}; }
+    absl::string_view value() const { return {bytes() + key_size, value_size}; }
+    size_t size() const { return size_t{key_size} + value_size; }
+  };
+
+  // The index hashes and compares entries by key, and looks them up by a
+  // bare key too.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
+    size_t operator()(const Entry* entry) const { return (*this)(entry->key()); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static absl::string_view Key(absl::string_view key) { return key; }
+    static absl::string_view Key(const Entry* entry) { return entry->key(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Key(a) == Key(b);
+    }
+  };
+
+  struct alignas(64) Shard {  // a line of its own: the mutexes are hot
     std::mutex mu;
-    Lru lru;  // guarded by mu
-    // Views point into the list nodes' keys, which never move.
-    absl::flat_hash_map<absl::string_view, Lru::iterator> index;  // guarded by mu
+    Entry* newest = nullptr;  // guarded by mu
+    Entry* oldest = nullptr;  // guarded by mu
+    size_t entries = 0;       // guarded by mu
+    absl::flat_hash_set<Entry*, KeyHash, KeyEq> index;  // guarded by mu
     // Entries with a ttl, soonest first, so expired ones are found without a
     // scan when room is needed.
-    std::set<std::pair<absl::Time, const Entry*>> by_expiry;  // guarded by mu
-    size_t bytes = 0;                                         // guarded by mu
+    std::set<std::pair<int64_t, Entry*>> by_expiry;  // guarded by mu
+    size_t bytes = 0;                                // guarded by mu
     CacheStats stats;  // counters only; guarded by mu
   };
 
-  Shard& ShardFor(absl::string_view key) const;
+  // GetMany and SetMany take keys in batches of this many, holding the
+  // locks of the batch's shards together (see BatchLock in the .cc).
+  static constexpr size_t kBatch = 16;
+  class BatchLock;
+
+  size_t ShardIndex(size_t hash) const;
+  Shard& ShardFor(size_t hash) const { return shards_[ShardIndex(hash)]; }
   absl::Status CheckSize(absl::string_view key, absl::string_view value) const;
   // CheckSize, counting a refusal among the shard's errors. Takes shard.mu.
   absl::Status CheckSizeCounted(Shard& shard, absl::string_view key, absl::string_view value);
-  absl::Time Expiry(absl::Time now, absl::Duration ttl) const;
+  int64_t Expiry(int64_t now_ns, absl::Duration ttl) const;
+  int64_t NowNanos() const { return absl::ToUnixNanos(options_.clock()); }
 
-  // The live entry for `key`, or nullptr (an expired one is removed).
-  // Requires shard.mu.
-  Entry* FindLocked(Shard& shard, absl::string_view key, absl::Time now);
+  // Starts loading the memory a lookup of `key` in `shard` reads: the index
+  // slot on the first pass, the entry on the second. Requires shard.mu.
+  static void PrefetchSlot(Shard& shard, absl::string_view key);
+  static void PrefetchEntry(Shard& shard, absl::string_view key, size_t hash);
+
+  // The live entry for `key` (whose hash is `hash`), or nullptr (an expired
+  // one is removed). Requires shard.mu.
+  Entry* FindLocked(Shard& shard, absl::string_view key, size_t hash, int64_t now_ns);
   // A copy of the live value for `key`, counting the hit or the miss.
   // Requires shard.mu.
-  std::optional<std::string> LookupLocked(Shard& shard, absl::string_view key, absl::Time now);
-  // Requires shard.mu.
-  void RemoveLocked(Shard& shard, Lru::iterator it);
+  std::optional<std::string> LookupLocked(Shard& shard, absl::string_view key, size_t hash,
+                                          int64_t now_ns);
+  // Unlinks, unindexes and frees `entry`. Requires shard.mu.
+  void RemoveLocked(Shard& shard, Entry* entry);
   // Inserts or replaces, making room first. Requires shard.mu.
-  void StoreLocked(Shard& shard, absl::string_view key, absl::string_view value,
-                   absl::Time expires, absl::Time now);
+  void StoreLocked(Shard& shard, absl::string_view key, size_t hash, absl::string_view value,
+                   int64_t expires_ns, int64_t now_ns);
   // Requires shard.mu.
-  void SetExpiryLocked(Shard& shard, Entry& entry, absl::Time expires);
+  static void SetExpiryLocked(Shard& shard, Entry* entry, int64_t expires_ns);
+  // The CLOCK list. Require shard.mu.
+  static void PushFrontLocked(Shard& shard, Entry* entry);
+  static void UnlinkLocked(Shard& shard, Entry* entry);
+  static Entry* NewEntry(absl::string_view key, absl::string_view value);
+  static void FreeEntry(Entry* entry);
+  void ClearShard(Shard& shard);
 
   Options options_;
   size_t shard_max_entries_;
