@@ -134,6 +134,59 @@ TEST(LocMemCacheTest, ReplacingAValueCountsAsAUse) {
   EXPECT_EQ(cache.stats().evictions, 1u);
 }
 
+TEST(LocMemCacheTest, AValueOutgrowingItsEntryKeepsItsPlaceAndTtl) {
+  // An entry has room for its value rounded up to 16 bytes; 200 bytes moves
+  // b to a new allocation, which must take over its list place and expiry.
+  FakeClock clock;
+  LocMemCache cache({.shards = 1, .max_entries = 3, .clock = clock.AsFunction()});
+  for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(cache.Set(k, k).ok());
+  ASSERT_TRUE(cache.Set("b", std::string(200, 'x'), absl::Seconds(5)).ok());
+  EXPECT_EQ(cache.stats().bytes, 2u + 2u + 201u);
+  EXPECT_EQ(GetOrDie(cache, "b"), std::string(200, 'x'));
+  ASSERT_TRUE(cache.Set("d", "d").ok());  // a (oldest, unused) goes, not b
+  EXPECT_EQ(GetOrDie(cache, "a"), std::nullopt);
+  EXPECT_EQ(cache.stats().evictions, 1u);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_EQ(GetOrDie(cache, "b"), std::nullopt);
+  EXPECT_EQ(cache.stats().expirations, 1u);
+  ASSERT_TRUE(cache.Set("b", "short again").ok());
+  EXPECT_EQ(GetOrDie(cache, "b"), "short again");
+  EXPECT_EQ(cache.stats().entries, 3u);
+  EXPECT_EQ(cache.stats().bytes, 2u + 2u + 12u);
+}
+
+TEST(LocMemCacheTest, GetManyBatchesRepeatedExpiredAndManyKeys) {
+  // Keys in batches of 16, over every shard: a key twice in one batch, an
+  // expired one (removed on the first read of it), and a second batch.
+  FakeClock clock;
+  LocMemCache cache({.shards = 4, .clock = clock.AsFunction()});
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back(absl::StrCat("key", i));
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(cache.Set(keys[i], absl::StrCat(i), i == 3 ? absl::Seconds(1)
+                                                            : absl::ZeroDuration()).ok());
+  }
+  clock.Advance(absl::Seconds(1));
+  std::vector<std::string> asked = keys;
+  asked[5] = keys[3];  // key3 (expired) twice in the first batch
+  asked[20] = "absent";
+  absl::StatusOr<std::vector<std::optional<std::string>>> got = cache.GetMany(asked);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    if (i == 3 || i == 5 || i == 20) {
+      EXPECT_EQ((*got)[i], std::nullopt) << i;
+    } else {
+      EXPECT_EQ((*got)[i], absl::StrCat(i)) << i;
+    }
+  }
+  CacheStats stats = cache.stats();
+  EXPECT_EQ(stats.hits, 37u);
+  EXPECT_EQ(stats.misses, 3u);
+  EXPECT_EQ(stats.expirations, 1u);
+  EXPECT_EQ(stats.entries, 39u);
+}
+
 TEST(LocMemCacheTest, GetManyAndSetManyCountLikeSingleCalls) {
   FakeClock clock;
   LocMemCache cache({.max_value_bytes = 4, .clock = clock.AsFunction()});
