@@ -3,10 +3,10 @@
 namespace hyper::cache {
 
 absl::StatusOr<std::vector<std::optional<std::string>>> Cache::GetMany(
-    const std::vector<std::string>& keys) {
+    absl::Span<const absl::string_view> keys) {
   std::vector<std::optional<std::string>> values;
   values.reserve(keys.size());
-  for (const std::string& key : keys) {
+  for (absl::string_view key : keys) {
     absl::StatusOr<std::optional<std::string>> value = Get(key);
     if (!value.ok()) return value.status();
     values.push_back(*std::move(value));
@@ -14,16 +14,16 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Cache::GetMany(
   return values;
 }
 
-absl::Status Cache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+absl::Status Cache::SetMany(absl::Span<const KeyValue> entries, absl::Duration ttl) {
   for (const auto& [key, value] : entries) {
     if (absl::Status status = Set(key, value, ttl); !status.ok()) return status;
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> Cache::DeleteMany(const std::vector<std::string>& keys) {
+absl::StatusOr<int64_t> Cache::DeleteMany(absl::Span<const absl::string_view> keys) {
   int64_t deleted = 0;
-  for (const std::string& key : keys) {
+  for (absl::string_view key : keys) {
     absl::StatusOr<bool> existed = Delete(key);
     if (!existed.ok()) return existed.status();
     deleted += *existed ? 1 : 0;

@@ -10,6 +10,7 @@
 //   cache.Set("user:7", "alice", absl::Seconds(60));
 //   cache.Get("user:7");                        // "alice"
 //   cache.Get("user:8");                        // std::nullopt (a miss)
+//   cache.GetMany({"user:7", "user:8"});        // {"alice", std::nullopt}
 //   cache.Add("user:7", "bob");                 // false: already present
 //   cache.Incr("visits", 5);                    // 5
 //   cache.Incr("user:7", 1);                    // FailedPreconditionError
@@ -28,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "absl/time/time.h"
 
 namespace hyper::cache {
@@ -65,7 +67,10 @@ struct CacheCounters {
 
 class Cache {
  public:
-  using KeyValues = std::vector<std::pair<std::string, std::string>>;
+  // A key and its value for SetMany; the caller keeps the bytes alive for
+  // the call. The batch calls take views so that a server can pass the keys
+  // of a request it has parsed without copying them.
+  using KeyValue = std::pair<absl::string_view, absl::string_view>;
   using Compute = std::function<absl::StatusOr<std::string>()>;
 
   virtual ~Cache() = default;
@@ -77,7 +82,7 @@ class Cache {
   // each key and stops at the first error; a remote cache may override it
   // with one round trip.
   virtual absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys);
+      absl::Span<const absl::string_view> keys);
 
   // Stores `value`, replacing any previous one. InvalidArgumentError if the
   // value is over the implementation's size limit.
@@ -86,7 +91,7 @@ class Cache {
 
   // Set for each pair; stops at, and returns, the first error (the default
   // does exactly that).
-  virtual absl::Status SetMany(const KeyValues& entries,
+  virtual absl::Status SetMany(absl::Span<const KeyValue> entries,
                                absl::Duration ttl = absl::ZeroDuration());
 
   // Stores `value` only if `key` is absent (or expired). Returns whether it
@@ -99,7 +104,7 @@ class Cache {
 
   // Returns how many of `keys` were present. The default calls Delete for
   // each key and stops at the first error.
-  virtual absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys);
+  virtual absl::StatusOr<int64_t> DeleteMany(absl::Span<const absl::string_view> keys);
 
   // Adds `delta` to the decimal integer stored at `key` (a missing key starts
   // at 0 and never expires; an existing key keeps its ttl) and returns the new

@@ -245,15 +245,15 @@ absl::StatusOr<std::optional<std::string>> DatabaseCache::Get(absl::string_view 
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> DatabaseCache::GetMany(
-    const std::vector<std::string>& keys) {
+    absl::Span<const absl::string_view> keys) {
   std::vector<std::optional<std::string>> values(keys.size());
   if (keys.empty()) return values;
-  for (const std::string& key : keys) {
+  for (absl::string_view key : keys) {
     if (absl::Status status = CheckKey(key); !status.ok()) return Fail(status);
   }
   absl::StatusOr<pg::Result> result =
       Run("GetMany", sql_.get_many,
-          {ByteaArray(keys, [](const std::string& k) -> absl::string_view { return k; }),
+          {ByteaArray(keys, [](absl::string_view k) { return k; }),
            Now()});
   if (!result.ok()) return Fail(result.status());
   absl::flat_hash_map<std::string, std::string> found;
@@ -281,7 +281,7 @@ absl::Status DatabaseCache::Set(absl::string_view key, absl::string_view value,
   return absl::OkStatus();
 }
 
-absl::Status DatabaseCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+absl::Status DatabaseCache::SetMany(absl::Span<const KeyValue> entries, absl::Duration ttl) {
   // One row per key (ON CONFLICT cannot touch a row twice in a statement),
   // the last value winning; sorted, so that concurrent SetMany calls lock
   // their rows in the same order and do not deadlock each other.
@@ -327,14 +327,14 @@ absl::StatusOr<bool> DatabaseCache::Delete(absl::string_view key) {
   return existed;
 }
 
-absl::StatusOr<int64_t> DatabaseCache::DeleteMany(const std::vector<std::string>& keys) {
+absl::StatusOr<int64_t> DatabaseCache::DeleteMany(absl::Span<const absl::string_view> keys) {
   if (keys.empty()) return 0;
-  for (const std::string& key : keys) {
+  for (absl::string_view key : keys) {
     if (absl::Status status = CheckKey(key); !status.ok()) return Fail(status);
   }
   absl::StatusOr<pg::Result> result =
       Run("DeleteMany", sql_.del_many,
-          {ByteaArray(keys, [](const std::string& k) -> absl::string_view { return k; }),
+          {ByteaArray(keys, [](absl::string_view k) { return k; }),
            Now()});
   if (!result.ok()) return Fail(result.status());
   const int64_t deleted = result->rows[0][0].int64();

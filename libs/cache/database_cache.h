@@ -97,20 +97,20 @@ class DatabaseCache final : public Cache {
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
   // One SELECT ... WHERE key = ANY($1).
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) override;
+      absl::Span<const absl::string_view> keys) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;
   // One INSERT ... SELECT FROM unnest($1, $2) ON CONFLICT DO UPDATE, so all
   // or nothing (unlike the interface's default, which stops part way). A key
   // given twice keeps its last value, as a sequence of Sets would.
-  absl::Status SetMany(const KeyValues& entries,
+  absl::Status SetMany(absl::Span<const KeyValue> entries,
                        absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
                            absl::Duration ttl = absl::ZeroDuration()) override;
   // An expired row is removed too, but reported as absent (false).
   absl::StatusOr<bool> Delete(absl::string_view key) override;
   // One DELETE ... WHERE key = ANY($1); counts live rows only.
-  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) override;
+  absl::StatusOr<int64_t> DeleteMany(absl::Span<const absl::string_view> keys) override;
   // The stored value must be an optional sign and decimal digits within
   // int64; FailedPrecondition otherwise (the value is left unchanged).
   absl::StatusOr<int64_t> Incr(absl::string_view key, int64_t delta = 1) override;

@@ -146,20 +146,22 @@ TEST_F(DatabaseCacheTest, SetGetMissAndStats) {
 TEST_F(DatabaseCacheTest, ManyCallsAreOneStatementEach) {
   std::unique_ptr<DatabaseCache> cache = MakeCache();
   ASSERT_NE(cache, nullptr);
-  Cache::KeyValues entries;
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, values_set;
   for (int i = 0; i < 50; ++i) {
-    entries.emplace_back(absl::StrCat("k", i), absl::StrCat("v", i));
     keys.push_back(absl::StrCat("k", i));
+    values_set.push_back(absl::StrCat("v", i));
   }
+  std::vector<Cache::KeyValue> entries;
+  for (int i = 0; i < 50; ++i) entries.emplace_back(keys[i], values_set[i]);
   keys.push_back("absent");
+  const std::vector<absl::string_view> key_views(keys.begin(), keys.end());
 
   int before = counter_.count();
   ASSERT_TRUE(cache->SetMany(entries).ok());
   EXPECT_EQ(counter_.count() - before, 1);
 
   before = counter_.count();
-  absl::StatusOr<std::vector<std::optional<std::string>>> values = cache->GetMany(keys);
+  absl::StatusOr<std::vector<std::optional<std::string>>> values = cache->GetMany(key_views);
   EXPECT_EQ(counter_.count() - before, 1);
   ASSERT_TRUE(values.ok()) << values.status();
   ASSERT_EQ(values->size(), 51u);
@@ -171,7 +173,7 @@ TEST_F(DatabaseCacheTest, ManyCallsAreOneStatementEach) {
   EXPECT_EQ(cache->stats().misses, 1u);
 
   before = counter_.count();
-  EXPECT_THAT(cache->DeleteMany(keys), IsOkAndHolds(int64_t{50}));
+  EXPECT_THAT(cache->DeleteMany(key_views), IsOkAndHolds(int64_t{50}));
   EXPECT_EQ(counter_.count() - before, 1);
   EXPECT_EQ(RowCount(), 0);
   EXPECT_EQ(cache->stats().deletes, 50u);
@@ -460,7 +462,8 @@ TEST_F(DatabaseCacheTest, HostileBytesAreOnlyEverParameters) {
     EXPECT_THAT(GetOrDie(*cache, hostile[i]), Optional(hostile[(i + 1) % hostile.size()]))
         << absl::CHexEscape(hostile[i]);
   }
-  auto many = cache->GetMany(hostile);
+  const std::vector<absl::string_view> hostile_views(hostile.begin(), hostile.end());
+  auto many = cache->GetMany(hostile_views);
   ASSERT_TRUE(many.ok()) << many.status();
   for (size_t i = 0; i < hostile.size(); ++i) {
     EXPECT_THAT((*many)[i], Optional(hostile[(i + 1) % hostile.size()]))
@@ -470,10 +473,10 @@ TEST_F(DatabaseCacheTest, HostileBytesAreOnlyEverParameters) {
 
   // The same bytes through every other call.
   ASSERT_TRUE(cache->Clear().ok());
-  Cache::KeyValues entries;
-  for (const std::string& h : hostile) entries.emplace_back(h, h);
+  std::vector<Cache::KeyValue> entries;
+  for (absl::string_view h : hostile_views) entries.emplace_back(h, h);
   ASSERT_TRUE(cache->SetMany(entries).ok());
-  auto again = cache->GetMany(hostile);
+  auto again = cache->GetMany(hostile_views);
   ASSERT_TRUE(again.ok()) << again.status();
   for (size_t i = 0; i < hostile.size(); ++i) {
     EXPECT_THAT((*again)[i], Optional(hostile[i])) << absl::CHexEscape(hostile[i]);
@@ -489,7 +492,7 @@ TEST_F(DatabaseCacheTest, HostileBytesAreOnlyEverParameters) {
   EXPECT_EQ(cache->Incr("'; DROP TABLE hyper_cache; --").status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(cache->Incr(std::string("\0'\\", 3), 3), IsOkAndHolds(int64_t{3}));
-  EXPECT_THAT(cache->DeleteMany(hostile),
+  EXPECT_THAT(cache->DeleteMany(hostile_views),
               IsOkAndHolds(static_cast<int64_t>(hostile.size()) - 1));
   EXPECT_EQ(RowCount(), 1);  // the Incr counter; the table is still there
 }

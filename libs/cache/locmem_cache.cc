@@ -263,14 +263,14 @@ absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view ke
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
-    const std::vector<std::string>& keys) {
+    absl::Span<const absl::string_view> keys) {
   const int64_t now_ns = NowNanos();
   std::vector<std::optional<std::string>> values(keys.size());
   size_t hashes[kBatch];
   size_t shard_of[kBatch];
   for (size_t begin = 0; begin < keys.size(); begin += kBatch) {
     const size_t n = std::min(kBatch, keys.size() - begin);
-    const std::string* batch = keys.data() + begin;
+    const absl::string_view* batch = keys.data() + begin;
     for (size_t i = 0; i < n; ++i) {
       hashes[i] = KeyHash{}(batch[i]);
       shard_of[i] = ShardIndex(hashes[i]);
@@ -287,7 +287,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
   return values;
 }
 
-absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+absl::Status LocMemCache::SetMany(absl::Span<const KeyValue> entries, absl::Duration ttl) {
   // As Set for each pair, stopping at the first refused one (the pairs
   // before it are stored), with one clock read for the batch.
   size_t valid = 0;
@@ -302,7 +302,7 @@ absl::Status LocMemCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
   size_t shard_of[kBatch];
   for (size_t begin = 0; begin < valid; begin += kBatch) {
     const size_t n = std::min(kBatch, valid - begin);
-    const std::pair<std::string, std::string>* batch = entries.data() + begin;
+    const KeyValue* batch = entries.data() + begin;
     for (size_t i = 0; i < n; ++i) {
       hashes[i] = KeyHash{}(batch[i].first);
       shard_of[i] = ShardIndex(hashes[i]);

@@ -77,8 +77,8 @@ class LocMemCache final : public Cache {
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
   // One clock read for the batch; see the file comment.
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) override;
-  absl::Status SetMany(const KeyValues& entries,
+      absl::Span<const absl::string_view> keys) override;
+  absl::Status SetMany(absl::Span<const KeyValue> entries,
                        absl::Duration ttl = absl::ZeroDuration()) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;

@@ -66,9 +66,13 @@ void BM_GetMany16(benchmark::State& state) {
   FillServiceKeys(cache);
   std::mt19937 rng(1);
   std::vector<std::string> batch(16);
+  std::vector<absl::string_view> views(16);
   for (auto _ : state) {
-    for (std::string& key : batch) ServiceKey(rng() % kServiceKeys, key);
-    benchmark::DoNotOptimize(cache.GetMany(batch));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      ServiceKey(rng() % kServiceKeys, batch[i]);
+      views[i] = batch[i];
+    }
+    benchmark::DoNotOptimize(cache.GetMany(views));
   }
   state.SetItemsProcessed(state.iterations() * 16);
 }
@@ -78,11 +82,12 @@ void BM_SetMany16(benchmark::State& state) {
   LocMemCache cache({.max_entries = 1'000'000});
   FillServiceKeys(cache);
   std::mt19937 rng(1);
-  Cache::KeyValues batch(16);
+  std::vector<std::string> keys(16);
+  std::vector<Cache::KeyValue> batch(16);
   for (auto _ : state) {
-    for (auto& [key, value] : batch) {
-      ServiceKey(rng() % kServiceKeys, key);
-      value.assign("xyz");
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ServiceKey(rng() % kServiceKeys, keys[i]);
+      batch[i] = {keys[i], "xyz"};
     }
     benchmark::DoNotOptimize(cache.SetMany(batch));
   }

@@ -167,7 +167,7 @@ TEST(LocMemCacheTest, GetManyBatchesRepeatedExpiredAndManyKeys) {
                                                             : absl::ZeroDuration()).ok());
   }
   clock.Advance(absl::Seconds(1));
-  std::vector<std::string> asked = keys;
+  std::vector<absl::string_view> asked(keys.begin(), keys.end());
   asked[5] = keys[3];  // key3 (expired) twice in the first batch
   asked[20] = "absent";
   absl::StatusOr<std::vector<std::optional<std::string>>> got = cache.GetMany(asked);

@@ -82,11 +82,11 @@ RemoteCache::Versioned RemoteCache::FromGetResponse(v1::GetResponse& response) {
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> RemoteCache::GetMany(
-    const std::vector<std::string>& keys) {
+    absl::Span<const absl::string_view> keys) {
   grpc::ClientContext context;
   Prepare(&context);
   v1::GetManyRequest request;
-  for (const std::string& key : keys) request.add_keys(key);
+  for (absl::string_view key : keys) request.add_keys(key.data(), key.size());
   v1::GetManyResponse response;
   grpc::Status status = stub_->GetMany(&context, request, &response);
   if (!status.ok()) return Failed(status);
@@ -126,7 +126,7 @@ absl::Status RemoteCache::Set(absl::string_view key, absl::string_view value,
   return absl::OkStatus();
 }
 
-absl::Status RemoteCache::SetMany(const KeyValues& entries, absl::Duration ttl) {
+absl::Status RemoteCache::SetMany(absl::Span<const KeyValue> entries, absl::Duration ttl) {
   absl::StatusOr<int64_t> ttl_ms = TtlMs(ttl);
   if (!ttl_ms.ok()) return ttl_ms.status();
   grpc::ClientContext context;
@@ -135,8 +135,8 @@ absl::Status RemoteCache::SetMany(const KeyValues& entries, absl::Duration ttl) 
   request.set_ttl_ms(*ttl_ms);
   for (const auto& [key, value] : entries) {
     v1::Entry* entry = request.add_entries();
-    entry->set_key(key);
-    entry->set_value(value);
+    entry->set_key(key.data(), key.size());
+    entry->set_value(value.data(), value.size());
   }
   v1::SetManyResponse response;
   grpc::Status status = stub_->SetMany(&context, request, &response);
@@ -171,16 +171,16 @@ absl::StatusOr<bool> RemoteCache::Add(absl::string_view key, absl::string_view v
 }
 
 absl::StatusOr<bool> RemoteCache::Delete(absl::string_view key) {
-  absl::StatusOr<int64_t> deleted = DeleteMany({std::string(key)});
+  absl::StatusOr<int64_t> deleted = DeleteMany({key});
   if (!deleted.ok()) return deleted.status();
   return *deleted > 0;
 }
 
-absl::StatusOr<int64_t> RemoteCache::DeleteMany(const std::vector<std::string>& keys) {
+absl::StatusOr<int64_t> RemoteCache::DeleteMany(absl::Span<const absl::string_view> keys) {
   grpc::ClientContext context;
   Prepare(&context);
   v1::DeleteRequest request;
-  for (const std::string& key : keys) request.add_keys(key);
+  for (absl::string_view key : keys) request.add_keys(key.data(), key.size());
   v1::DeleteResponse response;
   grpc::Status status = stub_->Delete(&context, request, &response);
   if (!status.ok()) return Failed(status);

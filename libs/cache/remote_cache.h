@@ -59,15 +59,15 @@ class RemoteCache final : public Cache {
 
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) override;
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>& keys) override;
+      absl::Span<const absl::string_view> keys) override;
   absl::Status Set(absl::string_view key, absl::string_view value,
                    absl::Duration ttl = absl::ZeroDuration()) override;
-  absl::Status SetMany(const KeyValues& entries,
+  absl::Status SetMany(absl::Span<const KeyValue> entries,
                        absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Add(absl::string_view key, absl::string_view value,
                            absl::Duration ttl = absl::ZeroDuration()) override;
   absl::StatusOr<bool> Delete(absl::string_view key) override;
-  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>& keys) override;
+  absl::StatusOr<int64_t> DeleteMany(absl::Span<const absl::string_view> keys) override;
   absl::StatusOr<int64_t> Incr(absl::string_view key, int64_t delta = 1) override;
   // Get; on a miss, compute, then the service's GetOrSet: racing callers
   // (in any process) all return the first stored value.

@@ -21,19 +21,19 @@ class UnavailableCache final : public Cache {
     return Down();
   }
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
-      const std::vector<std::string>&) override {
+      absl::Span<const absl::string_view>) override {
     return Down();
   }
   absl::Status Set(absl::string_view, absl::string_view, absl::Duration) override {
     return Down();
   }
-  absl::Status SetMany(const KeyValues&, absl::Duration) override { return Down(); }
+  absl::Status SetMany(absl::Span<const KeyValue>, absl::Duration) override { return Down(); }
   absl::StatusOr<bool> Add(absl::string_view, absl::string_view,
                            absl::Duration) override {
     return Down();
   }
   absl::StatusOr<bool> Delete(absl::string_view) override { return Down(); }
-  absl::StatusOr<int64_t> DeleteMany(const std::vector<std::string>&) override {
+  absl::StatusOr<int64_t> DeleteMany(absl::Span<const absl::string_view>) override {
     return Down();
   }
   absl::StatusOr<int64_t> Incr(absl::string_view, int64_t) override { return Down(); }

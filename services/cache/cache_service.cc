@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "libs/service/grpc_status.h"
@@ -23,6 +24,14 @@ constexpr const char* kMethodNames[] = {"Get",      "GetMany", "Set",   "SetMany
 // How many times GetOrSet retries when the key vanishes (expired, evicted or
 // deleted) between a refused Add and the Get that reads the winner.
 constexpr int kGetOrSetAttempts = 3;
+
+// A request's keys as the views Cache's batch calls take, without copying
+// the bytes; a batch of up to kInlineKeys needs no allocation for them.
+constexpr size_t kInlineKeys = 16;
+absl::InlinedVector<absl::string_view, kInlineKeys> KeyViews(
+    const google::protobuf::RepeatedPtrField<std::string>& keys) {
+  return absl::InlinedVector<absl::string_view, kInlineKeys>(keys.begin(), keys.end());
+}
 
 // Table names: each must be non-empty (`field`[i] names the bad one).
 absl::Status CheckTableNames(absl::string_view field, const TableVersions::Tables& tables) {
@@ -141,8 +150,8 @@ absl::Status CacheServiceImpl::DoGetMany(const v1::GetManyRequest& request,
                                          v1::GetManyResponse* response) {
   absl::Status status = CheckKeys(request.keys());
   if (status.ok()) {
-    std::vector<std::string> keys(request.keys().begin(), request.keys().end());
-    absl::StatusOr<std::vector<std::optional<std::string>>> values = store_->GetMany(keys);
+    absl::StatusOr<std::vector<std::optional<std::string>>> values =
+        store_->GetMany(KeyViews(request.keys()));
     status = values.status();
     if (values.ok()) {
       for (size_t i = 0; i < values->size(); ++i) {
@@ -190,7 +199,7 @@ absl::Status CacheServiceImpl::DoSetMany(const v1::SetManyRequest& request, v1::
     }
   }
   if (status.ok()) {
-    Cache::KeyValues entries;
+    absl::InlinedVector<Cache::KeyValue, kInlineKeys> entries;
     entries.reserve(request.entries_size());
     for (const v1::Entry& entry : request.entries()) {
       entries.emplace_back(entry.key(), entry.value());
@@ -210,8 +219,7 @@ absl::Status CacheServiceImpl::DoDelete(const v1::DeleteRequest& request,
                                         v1::DeleteResponse* response) {
   absl::Status status = CheckKeys(request.keys());
   if (status.ok()) {
-    absl::StatusOr<int64_t> deleted = store_->DeleteMany(
-        std::vector<std::string>(request.keys().begin(), request.keys().end()));
+    absl::StatusOr<int64_t> deleted = store_->DeleteMany(KeyViews(request.keys()));
     status = deleted.status();
     if (deleted.ok()) response->set_deleted(*deleted);
   }
