@@ -12,9 +12,11 @@
 namespace hyper::cache {
 namespace {
 
-// What one entry costs beyond its key and value: the LRU list node, the
-// index slot, the expiry-set node for entries with a ttl, and two string
-// headers (x86-64, libstdc++). Counted so --memory_mb bounds the process.
+// What one entry costs beyond its key and value: LocMemCache's 40-byte entry
+// header with the allocator's rounding, the index slot (with the table's
+// spare room) and, for an entry with a ttl, its expiry-set node: about 130
+// bytes on x86-64, and 160 leaves room for the index doubling. Counted so
+// --memory_mb bounds the process.
 constexpr size_t kEntryOverheadBytes = 160;
 
 }  // namespace
