@@ -374,19 +374,55 @@ const Connection::CacheEntry& Connection::AddCached(std::string key, absl::strin
   return lru_.front();
 }
 
+bool Connection::BusyWait(absl::Time until) {
+  if (options_.busy_wait <= absl::ZeroDuration()) return true;
+  const absl::Time stop = std::min(until, absl::Now() + options_.busy_wait);
+  for (;;) {
+    if (!PQconsumeInput(conn_)) return false;
+    if (!PQisBusy(conn_) || absl::Now() >= stop) return true;
+  }
+}
+
+PGresult* Connection::LastResult() {
+  // As libpq's own PQexec* do: keep the last result, stopping at a COPY
+  // (the caller goes on with the copy) or a lost connection.
+  PGresult* last = nullptr;
+  while (PGresult* result = PQgetResult(conn_)) {
+    PQclear(last);
+    last = result;
+    const ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH ||
+        PQstatus(conn_) == CONNECTION_BAD) {
+      break;
+    }
+  }
+  return last;
+}
+
 absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
                                             const std::vector<Value>& values) {
   Params params(values);
   PGresult* res = nullptr;
+  const bool busy_wait = options_.busy_wait > absl::ZeroDuration();
   if (options_.statement_cache_capacity <= 0) {
     std::string sql_z(sql);
-    res = PQexecParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
-                       params.values(), nullptr, nullptr, 0);
+    if (!busy_wait) {
+      res = PQexecParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
+                         params.values(), nullptr, nullptr, 0);
+    } else if (PQsendQueryParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
+                                 params.values(), nullptr, nullptr, 0)) {
+      res = BusyWait(absl::InfiniteFuture()) ? LastResult() : nullptr;
+    }
   } else {
     absl::StatusOr<std::string> name = Prepare(sql, params.types);
     if (!name.ok()) return name.status();
-    res = PQexecPrepared(conn_, name->c_str(), params.size(), params.values(),
-                         nullptr, nullptr, 0);
+    if (!busy_wait) {
+      res = PQexecPrepared(conn_, name->c_str(), params.size(), params.values(),
+                           nullptr, nullptr, 0);
+    } else if (PQsendQueryPrepared(conn_, name->c_str(), params.size(), params.values(),
+                                   nullptr, nullptr, 0)) {
+      res = BusyWait(absl::InfiniteFuture()) ? LastResult() : nullptr;
+    }
   }
   absl::StatusOr<Result> out =
       IsOk(res) ? absl::StatusOr<Result>(BuildResult(res))
@@ -585,8 +621,15 @@ void Connection::PipelinePass(const std::vector<Statement>& statements,
         return nullptr;
       }
       if (!PQisBusy(conn_)) return PQgetResult(conn_);
+      const absl::Time deadline = watched_deadline();
+      if (!flushed) {
+        if (!BusyWait(deadline)) {
+          lost = true;
+          return nullptr;
+        }
+        if (!PQisBusy(conn_)) continue;
+      }
       int timeout_ms = -1;
-      absl::Time deadline = watched_deadline();
       if (deadline != absl::InfiniteFuture()) {
         absl::Duration left = deadline - absl::Now();
         if (left <= absl::ZeroDuration()) {

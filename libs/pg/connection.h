@@ -221,6 +221,13 @@ class Connection {
   void FlushDeallocations();
   absl::StatusOr<Result> ExecOnce(absl::string_view sql,
                                   const std::vector<Value>& params);
+  // Reads input without sleeping until a whole result is buffered,
+  // options_.busy_wait has passed or `until` has (see ConnectionOptions).
+  // False if the connection broke.
+  bool BusyWait(absl::Time until);
+  // What PQexec* returns after a sent query: its last result (or the
+  // COPY one), which the caller clears; nullptr if none came.
+  PGresult* LastResult();
   std::vector<absl::StatusOr<Result>> RunPipeline(
       const std::vector<Statement>& statements, bool atomic);
   absl::Status ErrorFrom(const PGresult* result) const;

@@ -270,6 +270,48 @@ TEST_F(ConnectionTest, DeadlineInPipelineFailsOnlyItsStatement) {
   EXPECT_EQ(One(conn_.get(), "SELECT count(*) FROM t"), Value::Int64(0));
 }
 
+TEST_F(ConnectionTest, BusyWaitGivesTheSameAnswers) {
+  // Polling for replies instead of sleeping changes how a reply is waited
+  // for, never what it is: rows, errors, a reply slower than the spin, a
+  // pipeline with an error in it, and a deadline's cancel, with the
+  // statement cache on and off.
+  for (int capacity : {256, 0}) {
+    SCOPED_TRACE(capacity);
+    std::unique_ptr<Connection> admin = Open(ConnectionOptions());
+    std::unique_ptr<Connection> conn =
+        Open({.statement_cache_capacity = capacity, .busy_wait = absl::Microseconds(200)});
+    ASSERT_NE(conn, nullptr);
+    ASSERT_TRUE(conn->Exec("DROP TABLE IF EXISTS bw").ok());
+    ASSERT_TRUE(conn->Exec("CREATE TABLE bw (id int PRIMARY KEY)").ok());
+    EXPECT_EQ(One(conn.get(), "SELECT $1::int8 * 2", {Value::Int64(21)}), Value::Int64(42));
+    EXPECT_EQ(One(conn.get(), "SELECT pg_sleep(0.05)::text || $1::text", {Value::Text("x")}),
+              Value::Text("x"));
+    ASSERT_TRUE(conn->Exec("INSERT INTO bw VALUES ($1)", {Value::Int64(1)}).ok());
+    absl::StatusOr<Result> dup = conn->Exec("INSERT INTO bw VALUES ($1)", {Value::Int64(1)});
+    EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists) << dup.status();
+    EXPECT_TRUE(absl::StrContains(dup.status().message(), "bw_pkey")) << dup.status();
+    EXPECT_EQ(conn->Exec("SELEC 1").status().code(), absl::StatusCode::kInvalidArgument);
+
+    std::vector<absl::StatusOr<Result>> rs = conn->ExecPipelined({
+        {"SELECT $1::int8", {Value::Int64(1)}},
+        {"INSERT INTO bw VALUES ($1)", {Value::Int64(1)}},
+        {"SELECT pg_sleep(0.02)::text || $1::text", {Value::Text("slow")}},
+        {"SELECT pg_sleep(60)", {}, absl::Now() + absl::Milliseconds(300)},
+        {"SELECT count(*) FROM bw", {}},
+    });
+    ASSERT_EQ(rs.size(), 5u);
+    ASSERT_TRUE(rs[0].ok()) << rs[0].status();
+    EXPECT_EQ(rs[0]->rows[0][0], Value::Int64(1));
+    EXPECT_EQ(rs[1].status().code(), absl::StatusCode::kAlreadyExists) << rs[1].status();
+    ASSERT_TRUE(rs[2].ok()) << rs[2].status();
+    EXPECT_EQ(rs[2]->rows[0][0], Value::Text("slow"));
+    EXPECT_EQ(rs[3].status().code(), absl::StatusCode::kDeadlineExceeded) << rs[3].status();
+    ASSERT_TRUE(rs[4].ok()) << rs[4].status();
+    EXPECT_EQ(rs[4]->rows[0][0], Value::Int64(1));
+    EXPECT_FALSE(StillRunning(admin.get(), conn->backend_pid()));
+  }
+}
+
 TEST_F(ConnectionTest, ExecAtomicRollsBackEverything) {
   ASSERT_TRUE(conn_->Exec("CREATE TABLE t (id int PRIMARY KEY)").ok());
   absl::StatusOr<std::vector<Result>> bad = conn_->ExecAtomic({

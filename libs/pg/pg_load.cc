@@ -4,7 +4,7 @@
 // `ops_per_sec <n>`.
 //
 //   pg_load --url=postgresql://... --mode=sequential|pipelined --seconds=10
-//           [--depth=64]
+//           [--depth=64] [--busy_wait_us=0]
 // sequential: one statement per round trip (like pgbench -M prepared -c 1).
 // pipelined:  batches of --depth statements in one pipeline.
 #include <cstdio>
@@ -21,12 +21,16 @@ ABSL_FLAG(std::string, url, "", "database URL or libpq conninfo");
 ABSL_FLAG(std::string, mode, "sequential", "sequential or pipelined");
 ABSL_FLAG(int, seconds, 10, "how long to run");
 ABSL_FLAG(int, depth, 64, "statements in flight in pipelined mode");
+ABSL_FLAG(int, busy_wait_us, 0,
+          "poll for each reply this long before sleeping (ConnectionOptions::busy_wait)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using hyper::pg::Connection;
   using hyper::pg::Value;
-  auto conn = Connection::Connect(absl::GetFlag(FLAGS_url));
+  auto conn = Connection::Connect(
+      absl::GetFlag(FLAGS_url),
+      {.busy_wait = absl::Microseconds(absl::GetFlag(FLAGS_busy_wait_us))});
   if (!conn.ok()) {
     std::fprintf(stderr, "pg_load: %s\n", conn.status().ToString().c_str());
     return 1;

@@ -67,6 +67,10 @@ absl::StatusOr<ParsedUrl> ParseUrl(absl::string_view url) {
         absl::Status s = ParseInt(name, value, 0, 100000, &v);
         if (!s.ok()) return s;
         out.pool.connection.statement_cache_capacity = static_cast<int>(v);
+      } else if (name == "busy_wait_us") {
+        absl::Status s = ParseInt(name, value, 0, 1000000, &v);
+        if (!s.ok()) return s;
+        out.pool.connection.busy_wait = absl::Microseconds(v);
       } else {
         kept.emplace_back(param);
       }

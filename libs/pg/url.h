@@ -1,10 +1,11 @@
 // Parses a database URL into a libpq connection string and pool options.
 //
 // Accepts postgres:// and postgresql:// URLs. Our own query parameters
-// (pool_size, min_size, acquire_timeout_ms, statement_cache) are removed,
-// because libpq rejects unknown URI parameters; every other parameter
-// (sslmode, connect_timeout, application_name, ...) is kept for libpq. The
-// returned conninfo is still a URI, which libpq accepts as a conninfo.
+// (pool_size, min_size, acquire_timeout_ms, statement_cache, busy_wait_us)
+// are removed, because libpq rejects unknown URI parameters; every other
+// parameter (sslmode, connect_timeout, application_name, ...) is kept for
+// libpq. The returned conninfo is still a URI, which libpq accepts as a
+// conninfo.
 //
 // Example:
 //   absl::StatusOr<ParsedUrl> p = ParseUrl(
@@ -35,8 +36,8 @@ struct ParsedUrl {
 // Returns InvalidArgument, naming the parameter, for: a scheme other than
 // postgres/postgresql, a non-integer or out-of-range value of one of our
 // parameters (pool_size 1..10000, min_size 0..pool_size,
-// acquire_timeout_ms 0..3600000, statement_cache 0..100000), or a
-// parameter without '='.
+// acquire_timeout_ms 0..3600000, statement_cache 0..100000, busy_wait_us
+// 0..1000000), or a parameter without '='.
 absl::StatusOr<ParsedUrl> ParseUrl(absl::string_view url);
 
 }  // namespace hyper::pg

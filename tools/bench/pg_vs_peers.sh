@@ -2,12 +2,16 @@
 # Our PostgreSQL driver (libs/pg) against pgbench and psycopg 3, in one run,
 # on one connection each, against the same private server and data:
 #
-#   tools/bench/pg_vs_peers.sh [--seconds=10] [--scale=10] [--depth=64]
+#   tools/bench/pg_vs_peers.sh [--seconds=10] [--scale=10] [--depth=64] [--busy_us=200]
 #
 # Workload: pgbench's select-only transaction, SELECT abalance FROM
 # pgbench_accounts WHERE aid = $1 with a random aid, prepared.
 #   pgbench   pgbench -S -M prepared -c 1 -T SECONDS
 #   ours/seq  libs/pg pg_load --mode=sequential (one statement per round trip)
+#   ours/seq, busy wait  the same with --busy_wait_us=BUSY_US (default 200):
+#             the driver polls for each reply that long before sleeping
+#             (ConnectionOptions::busy_wait, URL busy_wait_us), trading a
+#             busy core for the kernel's wake-up on every round trip
 #   ours/pipe libs/pg pg_load --mode=pipelined (DEPTH statements in flight)
 #   psycopg   psycopg 3, prepared, the same sequential loop (/usr/bin/python3)
 #   pgbench/pipe  pgbench's own pipeline mode (\startpipeline ... \endpipeline)
@@ -23,11 +27,13 @@ cd "$ROOT"
 SECONDS_PER_RUN=10
 SCALE=10
 DEPTH=64
+BUSY_US=200
 for arg in "$@"; do
   case "$arg" in
     --seconds=*) SECONDS_PER_RUN="${arg#*=}" ;;
     --scale=*) SCALE="${arg#*=}" ;;
     --depth=*) DEPTH="${arg#*=}" ;;
+    --busy_us=*) BUSY_US="${arg#*=}" ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +77,8 @@ pgbench_pipe="$("$PGBENCH" -n -f "$PIPE_SCRIPT" -M prepared -c 1 -T "$SECONDS_PE
   awk -v d="$DEPTH" '{ printf "%.0f", $1 * d }')"
 rm -f "$PIPE_SCRIPT"
 ours_seq="$("$PG_LOAD" --url="$URL" --mode=sequential --seconds="$SECONDS_PER_RUN" | awk '{print $2}')"
+ours_busy="$("$PG_LOAD" --url="$URL" --mode=sequential --busy_wait_us="$BUSY_US" \
+  --seconds="$SECONDS_PER_RUN" | awk '{print $2}')"
 ours_pipe="$("$PG_LOAD" --url="$URL" --mode=pipelined --depth="$DEPTH" --seconds="$SECONDS_PER_RUN" | awk '{print $2}')"
 psycopg="$(/usr/bin/python3 - "$URL" "$SECONDS_PER_RUN" <<'PY'
 import random, sys, time
@@ -93,8 +101,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 printf '%-34s %12s %10s\n' "client (1 connection)" "ops/s" "vs pgbench"
 printf '%-34s %12.0f %10s\n' "pgbench -S -M prepared -c 1" "$tps_pgbench" "1.00x"
 printf '%-34s %12.0f %10s\n' "libs/pg sequential" "$ours_seq" "$(ratio "$ours_seq" "$tps_pgbench")"
+printf '%-34s %12.0f %10s\n' "libs/pg sequential, busy wait ${BUSY_US}us" "$ours_busy" \
+  "$(ratio "$ours_busy" "$tps_pgbench")"
 printf '%-34s %12.0f %10s\n' "pgbench pipeline (depth $DEPTH)" "$pgbench_pipe" "$(ratio "$pgbench_pipe" "$tps_pgbench")"
 printf '%-34s %12.0f %10s\n' "libs/pg pipelined (depth $DEPTH)" "$ours_pipe" "$(ratio "$ours_pipe" "$tps_pgbench")"
 printf '%-34s %12.0f %10s\n' "psycopg 3 sequential (prepared)" "$psycopg" "$(ratio "$psycopg" "$tps_pgbench")"
-printf 'ours/psycopg sequential: %s\n' "$(ratio "$ours_seq" "$psycopg")"
+printf 'ours/psycopg sequential: %s (busy wait: %s)\n' "$(ratio "$ours_seq" "$psycopg")" \
+  "$(ratio "$ours_busy" "$psycopg")"
 printf 'ours/pgbench pipelined: %s\n' "$(ratio "$ours_pipe" "$pgbench_pipe")"
