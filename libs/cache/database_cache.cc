@@ -135,8 +135,13 @@ DatabaseCache::Sql DatabaseCache::BuildSql(absl::string_view table) {
       "expires = CASE WHEN ", expired, " THEN EXCLUDED.expires ELSE c.expires END ",
       "RETURNING value");
   sql.clear = absl::StrCat("DELETE FROM ", t);
-  sql.cleanup = absl::StrCat(  // $1 now
-      "DELETE FROM ", t, " WHERE expires <= $1::timestamptz");
+  // $1 now. The rows are locked in key order, as SetMany and DeleteMany lock
+  // theirs, and rows another call holds are skipped (the next cleanup gets
+  // them): scanning the expires index instead locked rows in expiry order,
+  // and a concurrent SetMany could deadlock against it.
+  sql.cleanup = absl::StrCat(
+      "DELETE FROM ", t, " WHERE key IN (SELECT key FROM ", t,
+      " WHERE expires <= $1::timestamptz ORDER BY key FOR UPDATE SKIP LOCKED)");
   sql.size = absl::StrCat(  // $1 now
       "SELECT count(*), coalesce(sum(length(key) + length(value)), 0)::int8 FROM ", t,
       " WHERE expires IS NULL OR expires > $1::timestamptz");

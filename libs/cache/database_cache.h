@@ -125,7 +125,8 @@ class DatabaseCache final : public Cache {
   absl::Status Clear() override;
 
   // Deletes the rows whose ttl has passed and returns how many; adds them
-  // to stats().expirations.
+  // to stats().expirations. A row another call is writing at that moment is
+  // left for the next cleanup (it never waits for, or deadlocks with, them).
   absl::StatusOr<int64_t> CleanupExpired();
 
   // Counters since construction. `entries` and `bytes` are always 0 here:

@@ -596,38 +596,44 @@ TEST_F(DatabaseCacheTest, ManyThreadsMixingEveryCall) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 25;
   std::atomic<int> failures{0};
+  std::mutex first_error_mu;
+  std::string first_error;  // guarded by first_error_mu
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto check = [&](bool ok) {
-        if (!ok) failures.fetch_add(1);
+      auto check = [&](const absl::Status& status, absl::string_view call) {
+        if (status.ok()) return;
+        failures.fetch_add(1);
+        std::lock_guard<std::mutex> lock(first_error_mu);
+        if (first_error.empty()) first_error = absl::StrCat(call, ": ", status.ToString());
       };
       for (int i = 0; i < kRounds; ++i) {
         const std::string own = absl::StrCat("own", t, "_", i);
         const std::string shared = absl::StrCat("shared", i % 5);
-        check(cache->Set(own, own, absl::Seconds(60)).ok());
+        check(cache->Set(own, own, absl::Seconds(60)), "Set own");
         absl::StatusOr<std::optional<std::string>> got = cache->Get(own);
-        check(got.ok() && *got == own);
-        check(cache->Set(shared, own).ok());
-        check(cache->Add(shared, own).ok());
-        check(cache->Incr("total").ok());
-        check(cache->SetMany({{shared, "m"}, {own, own}, {"shared0", "z"}}).ok());
-        check(cache->GetMany({own, shared, "missing"}).ok());
+        check(got.status(), "Get own");
+        if (got.ok() && *got != own) check(absl::InternalError("wrong value"), "Get own");
+        check(cache->Set(shared, own), "Set shared");
+        check(cache->Add(shared, own).status(), "Add");
+        check(cache->Incr("total").status(), "Incr");
+        check(cache->SetMany({{shared, "m"}, {own, own}, {"shared0", "z"}}), "SetMany");
+        check(cache->GetMany({own, shared, "missing"}).status(), "GetMany");
         absl::StatusOr<std::string> g = cache->GetOrSet(
             shared, absl::Seconds(1),
             []() -> absl::StatusOr<std::string> { return std::string("g"); });
-        check(g.ok());
-        check(cache->DeleteMany({shared, "shared4"}).ok());
-        if (i % 2 == 0) check(cache->Delete(own).ok());
+        check(g.status(), "GetOrSet");
+        check(cache->DeleteMany({shared, "shared4"}).status(), "DeleteMany");
+        if (i % 2 == 0) check(cache->Delete(own).status(), "Delete");
         if (i % 10 == 0) {
           clock_.Advance(absl::Milliseconds(500));
-          check(cache->CleanupExpired().ok());
+          check(cache->CleanupExpired().status(), "CleanupExpired");
         }
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failures.load(), 0) << first_error;
   EXPECT_THAT(GetOrDie(*cache, "total"), Optional(absl::StrCat(kThreads * kRounds)));
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kRounds; ++i) {

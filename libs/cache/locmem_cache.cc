@@ -50,6 +50,8 @@ LocMemCache::~LocMemCache() {
   for (size_t i = 0; i < num_shards_; ++i) ClearShard(shards_[i]);
 }
 
+static_assert(sizeof(size_t) == 8, "ShardIndex takes the hash's top bits");
+
 size_t LocMemCache::ShardIndex(size_t hash) const {
   // High bits pick the shard: the index uses the low ones inside it.
   return (hash >> 40) % num_shards_;
@@ -81,14 +83,17 @@ absl::Status LocMemCache::CheckSize(absl::string_view key,
 }
 
 int64_t LocMemCache::Expiry(int64_t now_ns, absl::Duration ttl) const {
-  // absl::Time saturates, so a huge ttl lands on kNever, not on overflow.
-  return ttl <= absl::ZeroDuration() ? Entry::kNever
-                                     : absl::ToUnixNanos(absl::FromUnixNanos(now_ns) + ttl);
+  if (ttl <= absl::ZeroDuration()) return Entry::kNever;
+  // Time + Duration saturates at InfiniteFuture, which ToUnixNanos maps to
+  // kNever, so a huge ttl cannot overflow. ToUnixNanos rounds down: a ttl
+  // under 1 ns still ends after now, so an entry never expires as it is
+  // stored.
+  return std::max(now_ns + 1, absl::ToUnixNanos(absl::FromUnixNanos(now_ns) + ttl));
 }
 
 LocMemCache::Entry* LocMemCache::NewEntry(absl::string_view key, absl::string_view value) {
-  // Rounded to the allocator's 16-byte granule; the rest is the value's room
-  // to grow in place.
+  // Rounded up to a multiple of 16 bytes (malloc hands out no less anyway);
+  // the rest is the value's room to grow in place.
   const size_t bytes = (sizeof(Entry) + key.size() + value.size() + 15) & ~size_t{15};
   Entry* entry = new (::operator new(bytes)) Entry;
   entry->key_size = static_cast<uint32_t>(key.size());
@@ -118,14 +123,14 @@ void LocMemCache::UnlinkLocked(Shard& shard, Entry* entry) {
   entry->newer = entry->older = nullptr;
 }
 
-void LocMemCache::PrefetchSlot(Shard& shard, absl::string_view key) {
-  shard.index.prefetch(key);
+void LocMemCache::PrefetchSlot(Shard& shard, absl::string_view key, size_t hash) {
+  shard.index.prefetch(Probe{key, hash});
 }
 
 void LocMemCache::PrefetchEntry(Shard& shard, absl::string_view key, size_t hash) {
-  auto found = shard.index.find(key, hash);
+  auto found = shard.index.find(Probe{key, hash, /*hash_only=*/true});
   if (found == shard.index.end()) return;
-  const char* entry = reinterpret_cast<const char*>(*found);
+  const char* entry = reinterpret_cast<const char*>(found->entry);
   // The header, key and a short value span at most two lines.
   __builtin_prefetch(entry);
   __builtin_prefetch(entry + sizeof(Entry) + key.size() + 32);
@@ -133,9 +138,9 @@ void LocMemCache::PrefetchEntry(Shard& shard, absl::string_view key, size_t hash
 
 LocMemCache::Entry* LocMemCache::FindLocked(Shard& shard, absl::string_view key, size_t hash,
                                             int64_t now_ns) {
-  auto found = shard.index.find(key, hash);
+  auto found = shard.index.find(Probe{key, hash});
   if (found == shard.index.end()) return nullptr;
-  Entry* entry = *found;
+  Entry* entry = found->entry;
   if (entry->expires_ns <= now_ns) {
     RemoveLocked(shard, entry);
     ++shard.stats.expirations;
@@ -150,7 +155,7 @@ void LocMemCache::RemoveLocked(Shard& shard, Entry* entry) {
     shard.by_expiry.erase({entry->expires_ns, entry});
   }
   shard.bytes -= entry->size() + options_.entry_overhead_bytes;
-  shard.index.erase(entry);
+  shard.index.erase(Probe{entry->key(), KeyHash(entry->key())});
   UnlinkLocked(shard, entry);
   --shard.entries;
   FreeEntry(entry);
@@ -168,11 +173,11 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key, size_t hash,
                               absl::string_view value, int64_t expires_ns, int64_t now_ns) {
   ++shard.stats.sets;
   Entry* stored;
-  auto found = shard.index.find(key, hash);
-  if (found != shard.index.end() && value.size() <= (*found)->value_capacity) {
+  auto found = shard.index.find(Probe{key, hash});
+  if (found != shard.index.end() && value.size() <= found->entry->value_capacity) {
     // Replace in place; like a hit, that marks the entry referenced rather
     // than moving it.
-    stored = *found;
+    stored = found->entry;
     shard.bytes = shard.bytes - stored->value_size + value.size();
     if (!value.empty()) std::memcpy(stored->bytes() + stored->key_size, value.data(), value.size());
     stored->value_size = static_cast<uint32_t>(value.size());
@@ -182,8 +187,9 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key, size_t hash,
     stored = NewEntry(key, value);
     if (found != shard.index.end()) {
       // A value too long for the old entry's room: the new entry takes the
-      // old one's place in the list (and its referenced mark, as above).
-      Entry* old = *found;
+      // old one's place in the list and, as a replacement in place would,
+      // is marked referenced.
+      Entry* old = found->entry;
       shard.bytes = shard.bytes - old->value_size + value.size();
       stored->referenced = true;
       stored->newer = old->newer;
@@ -198,7 +204,7 @@ void LocMemCache::StoreLocked(Shard& shard, absl::string_view key, size_t hash,
       ++shard.entries;
       shard.bytes += stored->size() + options_.entry_overhead_bytes;
     }
-    shard.index.insert(stored);
+    shard.index.insert(Slot{stored, hash});
     SetExpiryLocked(shard, stored, expires_ns);
   }
   // Make room, never evicting the entry just stored: expired entries
@@ -256,7 +262,7 @@ absl::Status LocMemCache::CheckSizeCounted(Shard& shard, absl::string_view key,
 
 absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view key) {
   const int64_t now_ns = NowNanos();
-  const size_t hash = KeyHash{}(key);
+  const size_t hash = KeyHash(key);
   Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   return LookupLocked(shard, key, hash, now_ns);
@@ -272,13 +278,13 @@ absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
     const size_t n = std::min(kBatch, keys.size() - begin);
     const absl::string_view* batch = keys.data() + begin;
     for (size_t i = 0; i < n; ++i) {
-      hashes[i] = KeyHash{}(batch[i]);
+      hashes[i] = KeyHash(batch[i]);
       shard_of[i] = ShardIndex(hashes[i]);
     }
     BatchLock lock(*this, shard_of, n);
     // Three passes, so each pass's cache misses overlap one another: the
     // index slots, then the entries, then the values.
-    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i]);
+    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i], hashes[i]);
     for (size_t i = 0; i < n; ++i) PrefetchEntry(shards_[shard_of[i]], batch[i], hashes[i]);
     for (size_t i = 0; i < n; ++i) {
       values[begin + i] = LookupLocked(shards_[shard_of[i]], batch[i], hashes[i], now_ns);
@@ -304,11 +310,13 @@ absl::Status LocMemCache::SetMany(absl::Span<const KeyValue> entries, absl::Dura
     const size_t n = std::min(kBatch, valid - begin);
     const KeyValue* batch = entries.data() + begin;
     for (size_t i = 0; i < n; ++i) {
-      hashes[i] = KeyHash{}(batch[i].first);
+      hashes[i] = KeyHash(batch[i].first);
       shard_of[i] = ShardIndex(hashes[i]);
     }
     BatchLock lock(*this, shard_of, n);
-    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i].first);
+    for (size_t i = 0; i < n; ++i) {
+      PrefetchSlot(shards_[shard_of[i]], batch[i].first, hashes[i]);
+    }
     for (size_t i = 0; i < n; ++i) {
       PrefetchEntry(shards_[shard_of[i]], batch[i].first, hashes[i]);
     }
@@ -318,7 +326,7 @@ absl::Status LocMemCache::SetMany(absl::Span<const KeyValue> entries, absl::Dura
     }
   }
   if (!refused.ok()) {
-    Shard& shard = ShardFor(KeyHash{}(entries[valid].first));
+    Shard& shard = ShardFor(KeyHash(entries[valid].first));
     std::lock_guard<std::mutex> lock(shard.mu);
     ++shard.stats.errors;
   }
@@ -327,7 +335,7 @@ absl::Status LocMemCache::SetMany(absl::Span<const KeyValue> entries, absl::Dura
 
 absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
                               absl::Duration ttl) {
-  const size_t hash = KeyHash{}(key);
+  const size_t hash = KeyHash(key);
   Shard& shard = ShardFor(hash);
   if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
   const int64_t now_ns = NowNanos();
@@ -338,7 +346,7 @@ absl::Status LocMemCache::Set(absl::string_view key, absl::string_view value,
 
 absl::StatusOr<bool> LocMemCache::Add(absl::string_view key, absl::string_view value,
                                       absl::Duration ttl) {
-  const size_t hash = KeyHash{}(key);
+  const size_t hash = KeyHash(key);
   Shard& shard = ShardFor(hash);
   if (absl::Status status = CheckSizeCounted(shard, key, value); !status.ok()) return status;
   const int64_t now_ns = NowNanos();
@@ -350,7 +358,7 @@ absl::StatusOr<bool> LocMemCache::Add(absl::string_view key, absl::string_view v
 
 absl::StatusOr<bool> LocMemCache::Delete(absl::string_view key) {
   const int64_t now_ns = NowNanos();
-  const size_t hash = KeyHash{}(key);
+  const size_t hash = KeyHash(key);
   Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   // An expired entry counts as absent (and as an expiration, not a delete).
@@ -363,7 +371,7 @@ absl::StatusOr<bool> LocMemCache::Delete(absl::string_view key) {
 
 absl::StatusOr<int64_t> LocMemCache::Incr(absl::string_view key, int64_t delta) {
   const int64_t now_ns = NowNanos();
-  const size_t hash = KeyHash{}(key);
+  const size_t hash = KeyHash(key);
   Shard& shard = ShardFor(hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   Entry* entry = FindLocked(shard, key, hash, now_ns);
@@ -384,7 +392,12 @@ absl::StatusOr<int64_t> LocMemCache::Incr(absl::string_view key, int64_t delta) 
     return absl::OutOfRangeError(
         absl::StrCat("cache Incr overflows int64: ", current, " + ", delta));
   }
-  StoreLocked(shard, key, hash, absl::StrCat(next), expires_ns, now_ns);
+  const std::string text = absl::StrCat(next);
+  if (absl::Status status = CheckSize(key, text); !status.ok()) {
+    ++shard.stats.errors;
+    return status;
+  }
+  StoreLocked(shard, key, hash, text, expires_ns, now_ns);
   return next;
 }
 
@@ -397,7 +410,7 @@ absl::StatusOr<std::string> LocMemCache::GetOrSet(absl::string_view key,
   // Computed outside the lock: compute may be slow or use the cache itself.
   absl::StatusOr<std::string> computed = compute();
   if (!computed.ok()) {
-    Shard& shard = ShardFor(KeyHash{}(key));
+    Shard& shard = ShardFor(KeyHash(key));
     std::lock_guard<std::mutex> lock(shard.mu);
     ++shard.stats.errors;
     return computed.status();

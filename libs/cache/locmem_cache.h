@@ -14,10 +14,11 @@
 // per shard, so across the whole cache it is approximate either way.
 //
 // An entry is one allocation: its list links, expiry and sizes, then the
-// key's bytes and the value's. A lookup on a cache larger than the CPU's
-// caches thus misses memory twice (the index slot, then the entry) rather
-// than once more for a key or value kept in a string of its own, and
-// GetMany/SetMany fetch those for all their keys ahead of reading any.
+// key's bytes and the value's; its index slot keeps the key's hash. A lookup
+// on a cache larger than the CPU's caches thus misses memory twice (the
+// index slot, then the entry) rather than once more for a key or value kept
+// in a string of its own, and GetMany/SetMany start loading the slots of all
+// their keys, then the entries, before reading any.
 //
 // Example:
 //   LocMemCache cache({.shards = 1, .max_entries = 2});
@@ -60,9 +61,10 @@ class LocMemCache final : public Cache {
     size_t max_bytes = 64 << 20;       // key + value bytes, all shards
     size_t max_value_bytes = 1 << 20;  // larger values are InvalidArgument
     // Added to each entry's key + value size in the byte count (and in
-    // stats().bytes), so max_bytes can budget the bookkeeping too (entry
-    // header, allocator rounding, index slot: about 80 bytes on x86-64, and
-    // about 64 more for an entry with a ttl).
+    // stats().bytes), so max_bytes can budget the bookkeeping too (the
+    // 40-byte entry header, malloc's rounding and the 16-byte index slot
+    // with the table's spare room: about 90 bytes on x86-64, and about 64
+    // more for an entry with a ttl).
     size_t entry_overhead_bytes = 0;
     // Injectable for tests; must be thread-safe.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
@@ -111,21 +113,37 @@ class LocMemCache final : public Cache {
     size_t size() const { return size_t{key_size} + value_size; }
   };
 
-  // The index hashes and compares entries by key, and looks them up by a
-  // bare key too.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
-    size_t operator()(const Entry* entry) const { return (*this)(entry->key()); }
+  static size_t KeyHash(absl::string_view key) { return absl::Hash<absl::string_view>{}(key); }
+
+  // An index slot keeps the key's hash beside the entry: a lookup compares
+  // hashes before it reads an entry, growing the table never reads one, and
+  // GetMany can find an entry's address without loading it (see Probe).
+  struct Slot {
+    Entry* entry;
+    size_t hash;
   };
-  struct KeyEq {
+  // What the index is searched by. With hash_only, any slot of the same
+  // 64-bit hash matches without its entry being read: good enough to
+  // prefetch the entry (a collision only loads the wrong line).
+  struct Probe {
+    absl::string_view key;
+    size_t hash;
+    bool hash_only = false;
+  };
+  struct SlotHash {
     using is_transparent = void;
-    static absl::string_view Key(absl::string_view key) { return key; }
-    static absl::string_view Key(const Entry* entry) { return entry->key(); }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return Key(a) == Key(b);
+    size_t operator()(const Slot& slot) const { return slot.hash; }
+    size_t operator()(const Probe& probe) const { return probe.hash; }
+  };
+  struct SlotEq {
+    using is_transparent = void;
+    bool operator()(const Slot& a, const Slot& b) const {
+      return a.hash == b.hash && a.entry->key() == b.entry->key();
     }
+    bool operator()(const Slot& slot, const Probe& probe) const {
+      return slot.hash == probe.hash && (probe.hash_only || slot.entry->key() == probe.key);
+    }
+    bool operator()(const Probe& probe, const Slot& slot) const { return (*this)(slot, probe); }
   };
 
   struct alignas(64) Shard {  // a line of its own: the mutexes are hot
@@ -133,7 +151,7 @@ class LocMemCache final : public Cache {
     Entry* newest = nullptr;  // guarded by mu
     Entry* oldest = nullptr;  // guarded by mu
     size_t entries = 0;       // guarded by mu
-    absl::flat_hash_set<Entry*, KeyHash, KeyEq> index;  // guarded by mu
+    absl::flat_hash_set<Slot, SlotHash, SlotEq> index;  // guarded by mu
     // Entries with a ttl, soonest first, so expired ones are found without a
     // scan when room is needed.
     std::set<std::pair<int64_t, Entry*>> by_expiry;  // guarded by mu
@@ -154,9 +172,10 @@ class LocMemCache final : public Cache {
   int64_t Expiry(int64_t now_ns, absl::Duration ttl) const;
   int64_t NowNanos() const { return absl::ToUnixNanos(options_.clock()); }
 
-  // Starts loading the memory a lookup of `key` in `shard` reads: the index
-  // slot on the first pass, the entry on the second. Requires shard.mu.
-  static void PrefetchSlot(Shard& shard, absl::string_view key);
+  // Start loading the memory a lookup of `key` in `shard` reads: the index
+  // slot on a batch's first pass, the entry (found by hash alone, from the
+  // slot the first pass loaded) on its second. Require shard.mu.
+  static void PrefetchSlot(Shard& shard, absl::string_view key, size_t hash);
   static void PrefetchEntry(Shard& shard, absl::string_view key, size_t hash);
 
   // The live entry for `key` (whose hash is `hash`), or nullptr (an expired

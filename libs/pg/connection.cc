@@ -403,7 +403,10 @@ absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
                                             const std::vector<Value>& values) {
   Params params(values);
   PGresult* res = nullptr;
-  const bool busy_wait = options_.busy_wait > absl::ZeroDuration();
+  // Only from an idle connection: libpq's PQexec* first clear what an
+  // earlier COPY left behind, and a sent query would fail behind it.
+  const bool busy_wait = options_.busy_wait > absl::ZeroDuration() &&
+                         PQtransactionStatus(conn_) != PQTRANS_ACTIVE;
   if (options_.statement_cache_capacity <= 0) {
     std::string sql_z(sql);
     if (!busy_wait) {
@@ -411,7 +414,10 @@ absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
                          params.values(), nullptr, nullptr, 0);
     } else if (PQsendQueryParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
                                  params.values(), nullptr, nullptr, 0)) {
-      res = BusyWait(absl::InfiniteFuture()) ? LastResult() : nullptr;
+      // A broken connection (and any error the server sent before it) shows
+      // in the results themselves.
+      (void)BusyWait(absl::InfiniteFuture());
+      res = LastResult();
     }
   } else {
     absl::StatusOr<std::string> name = Prepare(sql, params.types);
@@ -421,7 +427,8 @@ absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
                            nullptr, nullptr, 0);
     } else if (PQsendQueryPrepared(conn_, name->c_str(), params.size(), params.values(),
                                    nullptr, nullptr, 0)) {
-      res = BusyWait(absl::InfiniteFuture()) ? LastResult() : nullptr;
+      (void)BusyWait(absl::InfiniteFuture());
+      res = LastResult();
     }
   }
   absl::StatusOr<Result> out =

@@ -12,11 +12,10 @@
 namespace hyper::cache {
 namespace {
 
-// What one entry costs beyond its key and value: LocMemCache's 40-byte entry
-// header with the allocator's rounding, the index slot (with the table's
-// spare room) and, for an entry with a ttl, its expiry-set node: about 130
-// bytes on x86-64, and 160 leaves room for the index doubling. Counted so
-// --memory_mb bounds the process.
+// What one entry costs beyond its key and value (see LocMemCache's
+// entry_overhead_bytes): about 90 bytes, about 154 with a ttl, and 160
+// leaves a little room for the index's doubling. Counted so --memory_mb
+// bounds the process.
 constexpr size_t kEntryOverheadBytes = 160;
 
 }  // namespace
