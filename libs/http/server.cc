@@ -573,9 +573,11 @@ class Server::Worker final : public EventLoop::Watcher {
         static constexpr char kBusy[] =
             "HTTP/1.1 503 Service Unavailable\r\nServer: hyper\r\n"
             "Connection: close\r\nContent-Length: 0\r\n\r\n";
+        // Counted before the client can read the 503, so that whoever saw
+        // it also sees it in stats().
+        shared_->rejected_over_limit.fetch_add(1, std::memory_order_relaxed);
         (void)!send(fd, kBusy, sizeof(kBusy) - 1, MSG_NOSIGNAL);
         close(fd);
-        shared_->rejected_over_limit.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       int one = 1;
