@@ -123,19 +123,6 @@ void LocMemCache::UnlinkLocked(Shard& shard, Entry* entry) {
   entry->newer = entry->older = nullptr;
 }
 
-void LocMemCache::PrefetchSlot(Shard& shard, absl::string_view key, size_t hash) {
-  shard.index.prefetch(Probe{key, hash});
-}
-
-void LocMemCache::PrefetchEntry(Shard& shard, absl::string_view key, size_t hash) {
-  auto found = shard.index.find(Probe{key, hash, /*hash_only=*/true});
-  if (found == shard.index.end()) return;
-  const char* entry = reinterpret_cast<const char*>(found->entry);
-  // The header, key and a short value span at most two lines.
-  __builtin_prefetch(entry);
-  __builtin_prefetch(entry + sizeof(Entry) + key.size() + 32);
-}
-
 LocMemCache::Entry* LocMemCache::FindLocked(Shard& shard, absl::string_view key, size_t hash,
                                             int64_t now_ns) {
   auto found = shard.index.find(Probe{key, hash});
@@ -268,28 +255,43 @@ absl::StatusOr<std::optional<std::string>> LocMemCache::Get(absl::string_view ke
   return LookupLocked(shard, key, hash, now_ns);
 }
 
+template <typename KeyAt, typename Visit>
+void LocMemCache::ForEachLocked(size_t count, KeyAt key_at, Visit visit) {
+  size_t hashes[kBatch];
+  size_t shard_of[kBatch];
+  for (size_t begin = 0; begin < count; begin += kBatch) {
+    const size_t n = std::min(kBatch, count - begin);
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = KeyHash(key_at(begin + i));
+      shard_of[i] = ShardIndex(hashes[i]);
+    }
+    BatchLock lock(*this, shard_of, n);
+    for (size_t i = 0; i < n; ++i) {
+      shards_[shard_of[i]].index.prefetch(Probe{key_at(begin + i), hashes[i]});
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const absl::string_view key = key_at(begin + i);
+      const auto& index = shards_[shard_of[i]].index;
+      auto found = index.find(Probe{key, hashes[i], /*hash_only=*/true});
+      if (found == index.end()) continue;
+      const char* entry = reinterpret_cast<const char*>(found->entry);
+      // The header, key and a short value span at most two lines.
+      __builtin_prefetch(entry);
+      __builtin_prefetch(entry + sizeof(Entry) + key.size() + 32);
+    }
+    for (size_t i = 0; i < n; ++i) visit(shards_[shard_of[i]], begin + i, hashes[i]);
+  }
+}
+
 absl::StatusOr<std::vector<std::optional<std::string>>> LocMemCache::GetMany(
     absl::Span<const absl::string_view> keys) {
   const int64_t now_ns = NowNanos();
   std::vector<std::optional<std::string>> values(keys.size());
-  size_t hashes[kBatch];
-  size_t shard_of[kBatch];
-  for (size_t begin = 0; begin < keys.size(); begin += kBatch) {
-    const size_t n = std::min(kBatch, keys.size() - begin);
-    const absl::string_view* batch = keys.data() + begin;
-    for (size_t i = 0; i < n; ++i) {
-      hashes[i] = KeyHash(batch[i]);
-      shard_of[i] = ShardIndex(hashes[i]);
-    }
-    BatchLock lock(*this, shard_of, n);
-    // Three passes, so each pass's cache misses overlap one another: the
-    // index slots, then the entries, then the values.
-    for (size_t i = 0; i < n; ++i) PrefetchSlot(shards_[shard_of[i]], batch[i], hashes[i]);
-    for (size_t i = 0; i < n; ++i) PrefetchEntry(shards_[shard_of[i]], batch[i], hashes[i]);
-    for (size_t i = 0; i < n; ++i) {
-      values[begin + i] = LookupLocked(shards_[shard_of[i]], batch[i], hashes[i], now_ns);
-    }
-  }
+  ForEachLocked(
+      keys.size(), [&](size_t i) { return keys[i]; },
+      [&](Shard& shard, size_t i, size_t hash) {
+        values[i] = LookupLocked(shard, keys[i], hash, now_ns);
+      });
   return values;
 }
 
@@ -304,27 +306,11 @@ absl::Status LocMemCache::SetMany(absl::Span<const KeyValue> entries, absl::Dura
   }
   const int64_t now_ns = NowNanos();
   const int64_t expires_ns = Expiry(now_ns, ttl);
-  size_t hashes[kBatch];
-  size_t shard_of[kBatch];
-  for (size_t begin = 0; begin < valid; begin += kBatch) {
-    const size_t n = std::min(kBatch, valid - begin);
-    const KeyValue* batch = entries.data() + begin;
-    for (size_t i = 0; i < n; ++i) {
-      hashes[i] = KeyHash(batch[i].first);
-      shard_of[i] = ShardIndex(hashes[i]);
-    }
-    BatchLock lock(*this, shard_of, n);
-    for (size_t i = 0; i < n; ++i) {
-      PrefetchSlot(shards_[shard_of[i]], batch[i].first, hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      PrefetchEntry(shards_[shard_of[i]], batch[i].first, hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      StoreLocked(shards_[shard_of[i]], batch[i].first, hashes[i], batch[i].second, expires_ns,
-                  now_ns);
-    }
-  }
+  ForEachLocked(
+      valid, [&](size_t i) { return entries[i].first; },
+      [&](Shard& shard, size_t i, size_t hash) {
+        StoreLocked(shard, entries[i].first, hash, entries[i].second, expires_ns, now_ns);
+      });
   if (!refused.ok()) {
     Shard& shard = ShardFor(KeyHash(entries[valid].first));
     std::lock_guard<std::mutex> lock(shard.mu);

@@ -172,11 +172,14 @@ class LocMemCache final : public Cache {
   int64_t Expiry(int64_t now_ns, absl::Duration ttl) const;
   int64_t NowNanos() const { return absl::ToUnixNanos(options_.clock()); }
 
-  // Start loading the memory a lookup of `key` in `shard` reads: the index
-  // slot on a batch's first pass, the entry (found by hash alone, from the
-  // slot the first pass loaded) on its second. Require shard.mu.
-  static void PrefetchSlot(Shard& shard, absl::string_view key, size_t hash);
-  static void PrefetchEntry(Shard& shard, absl::string_view key, size_t hash);
+  // Calls visit(shard, i, hash) for each i in [0, count), in order, where
+  // key_at(i) is key i and shard its locked shard. Keys go in batches of
+  // kBatch: hashed, their shards locked together (BatchLock), then two
+  // passes start loading every index slot, then every entry (found by hash
+  // alone, from the slot the first pass loaded), so that a batch's cache
+  // misses overlap before visit reads any of them. GetMany and SetMany.
+  template <typename KeyAt, typename Visit>
+  void ForEachLocked(size_t count, KeyAt key_at, Visit visit);
 
   // The live entry for `key` (whose hash is `hash`), or nullptr (an expired
   // one is removed). Requires shard.mu.
