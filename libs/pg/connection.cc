@@ -383,7 +383,11 @@ bool Connection::BusyWait(absl::Time until) {
   }
 }
 
-PGresult* Connection::LastResult() {
+PGresult* Connection::AwaitSent(bool sent) {
+  if (!sent) return nullptr;
+  // A broken connection (and any error the server sent before it) shows in
+  // the results themselves.
+  (void)BusyWait(absl::InfiniteFuture());
   // As libpq's own PQexec* do: keep the last result, stopping at a COPY
   // (the caller goes on with the copy) or a lost connection.
   PGresult* last = nullptr;
@@ -402,34 +406,25 @@ PGresult* Connection::LastResult() {
 absl::StatusOr<Result> Connection::ExecOnce(absl::string_view sql,
                                             const std::vector<Value>& values) {
   Params params(values);
-  PGresult* res = nullptr;
+  PGresult* res;
   // Only from an idle connection: libpq's PQexec* first clear what an
   // earlier COPY left behind, and a sent query would fail behind it.
   const bool busy_wait = options_.busy_wait > absl::ZeroDuration() &&
                          PQtransactionStatus(conn_) != PQTRANS_ACTIVE;
   if (options_.statement_cache_capacity <= 0) {
     std::string sql_z(sql);
-    if (!busy_wait) {
-      res = PQexecParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
-                         params.values(), nullptr, nullptr, 0);
-    } else if (PQsendQueryParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
-                                 params.values(), nullptr, nullptr, 0)) {
-      // A broken connection (and any error the server sent before it) shows
-      // in the results themselves.
-      (void)BusyWait(absl::InfiniteFuture());
-      res = LastResult();
-    }
+    res = busy_wait ? AwaitSent(PQsendQueryParams(conn_, sql_z.c_str(), params.size(),
+                                                  params.types.data(), params.values(),
+                                                  nullptr, nullptr, 0))
+                    : PQexecParams(conn_, sql_z.c_str(), params.size(), params.types.data(),
+                                   params.values(), nullptr, nullptr, 0);
   } else {
     absl::StatusOr<std::string> name = Prepare(sql, params.types);
     if (!name.ok()) return name.status();
-    if (!busy_wait) {
-      res = PQexecPrepared(conn_, name->c_str(), params.size(), params.values(),
-                           nullptr, nullptr, 0);
-    } else if (PQsendQueryPrepared(conn_, name->c_str(), params.size(), params.values(),
-                                   nullptr, nullptr, 0)) {
-      (void)BusyWait(absl::InfiniteFuture());
-      res = LastResult();
-    }
+    res = busy_wait ? AwaitSent(PQsendQueryPrepared(conn_, name->c_str(), params.size(),
+                                                    params.values(), nullptr, nullptr, 0))
+                    : PQexecPrepared(conn_, name->c_str(), params.size(), params.values(),
+                                     nullptr, nullptr, 0);
   }
   absl::StatusOr<Result> out =
       IsOk(res) ? absl::StatusOr<Result>(BuildResult(res))

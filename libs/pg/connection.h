@@ -225,9 +225,10 @@ class Connection {
   // options_.busy_wait has passed or `until` has (see ConnectionOptions).
   // False if the connection broke.
   bool BusyWait(absl::Time until);
-  // What PQexec* returns after a sent query: its last result (or the
-  // COPY one), which the caller clears; nullptr if none came.
-  PGresult* LastResult();
+  // After PQsendQuery* returned `sent`: BusyWait, then what PQexec* would
+  // have returned, its last result (or the COPY one), which the caller
+  // clears; nullptr if nothing was sent or nothing came.
+  PGresult* AwaitSent(bool sent);
   std::vector<absl::StatusOr<Result>> RunPipeline(
       const std::vector<Statement>& statements, bool atomic);
   absl::Status ErrorFrom(const PGresult* result) const;
